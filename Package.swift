@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "gridwork",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gridwork", targets: ["gridwork"]),
+        .library(name: "Gridwork", targets: ["Gridwork"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries behind system-library targets (Debian: libgeos-dev, libproj-dev, libsqlite3-dev).
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Value types for geometries and features, and the RFC 7946 reader and writer.
+        .target(name: "GeoJSON", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        // GEOS: owned handles, validity, make-valid, predicates, prepared geometries, STRtree.
+        .target(name: "GridGeometry", dependencies: ["CGEOS", "GeoJSON"]),
+        // PROJ transforms, GCJ-02 / BD-09, geodesic measures.
+        .target(name: "GridProjection", dependencies: ["CPROJ", "GeoJSON"]),
+        // SQLite connection, statements, transactions, migrations.
+        .target(name: "GridStore", dependencies: ["CSQLite"]),
+        // Fast exact point-in-polygon index: which grid / building covers a point.
+        .target(name: "GridIndex", dependencies: ["GeoJSON"]),
+        // Seeded synthetic counties (towns, villages, grids, buildings, households, staff, incidents).
+        .target(name: "SampleCounty", dependencies: ["GeoJSON"]),
+        // The domain: county hierarchy, import, geocoding, reports.
+        .target(name: "Gridwork", dependencies: [
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Command-line interface (subcommands); the executable is a thin @main.
+        .target(name: "GridworkCLI", dependencies: [
+            "Gridwork", "SampleCounty",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
+
+        .testTarget(name: "GeoJSONTests", dependencies: ["GeoJSON"]),
+        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON"]),
+        .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection"]),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
+        .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON"]),
+        .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
+        .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

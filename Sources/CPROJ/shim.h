@@ -1,0 +1,5 @@
+#ifndef GRIDWORK_CPROJ_SHIM_H
+#define GRIDWORK_CPROJ_SHIM_H
+#include <proj.h>
+#include <geodesic.h>
+#endif

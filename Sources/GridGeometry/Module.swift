@@ -1,0 +1,1 @@
+// GridGeometry: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,0 +1,1 @@
+// GridIndex: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,0 +1,1 @@
+// GridProjection: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,0 +1,1 @@
+// GridStore: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,0 +1,1 @@
+// Gridwork: see docs/architecture.md. Contents arrive with the foundation issue.

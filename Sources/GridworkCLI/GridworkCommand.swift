@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The root `gridwork` command; each job is a subcommand.
+public struct GridworkCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gridwork",
+        abstract: "County grid management (网格化管理): import, geocode, report, dispatch.",
+        subcommands: []
+    )
+
+    public init() {}
+}

@@ -1,0 +1,1 @@
+// SampleCounty: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,0 +1,3 @@
+import GridworkCLI
+
+await GridworkCommand.main()

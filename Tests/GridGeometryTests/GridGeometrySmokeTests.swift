@@ -1,0 +1,8 @@
+import Testing
+@testable import GridGeometry
+
+@Suite struct GridGeometryModuleTests {
+    @Test func moduleLoads() {
+        #expect(Bool(true))
+    }
+}

@@ -1,0 +1,8 @@
+import Testing
+@testable import GridStore
+
+@Suite struct GridStoreModuleTests {
+    @Test func moduleLoads() {
+        #expect(Bool(true))
+    }
+}

@@ -1,0 +1,8 @@
+import Testing
+@testable import Gridwork
+
+@Suite struct GridworkModuleTests {
+    @Test func moduleLoads() {
+        #expect(Bool(true))
+    }
+}

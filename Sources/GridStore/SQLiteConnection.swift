@@ -148,7 +148,8 @@ public final class SQLiteConnection {
         try sqliteCheck(sqlite3_exec(db, sql, nil, nil, nil), db, "executing SQL on '\(path)'", sql: sql)
     }
 
-    /// Prepares one statement, reusing a cached one for the same SQL when no one else holds it.
+    /// Prepares one statement (`sqlite3_prepare_v3`, with `SQLITE_PREPARE_PERSISTENT` for cached ones), reusing a
+    /// cached one for the same SQL when no one else holds it.
     ///
     /// A cached statement comes back reset with its bindings cleared. When the cached statement for this SQL is
     /// still held elsewhere (e.g. an outer loop is stepping it), a fresh uncached statement is returned instead,

@@ -46,14 +46,15 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
 /// The one place where a C result code becomes a thrown `SQLiteError`.
 ///
 /// Every `sqlite3_*` call of this module whose result can signal failure goes through here.
-/// `db` is the connection (may be nil when `sqlite3_open_v2` could not allocate one); `accept`
-/// lists the codes that are not failures for this call (`SQLITE_OK`, or `SQLITE_ROW`/`SQLITE_DONE` for `sqlite3_step`).
+/// `db` is the connection (may be nil when `sqlite3_open_v2` could not allocate one); `accept` is the code that
+/// means success for this call (`SQLITE_OK`). `sqlite3_step`, which has two success codes, and `sqlite3_open_v2`,
+/// which must close its handle first, call `sqliteError` directly.
 @inline(__always)
 func sqliteCheck(
     _ rc: Int32, _ db: OpaquePointer?, _ context: @autoclosure () -> String,
-    sql: String? = nil, accept: Int32 = SQLITE_OK, orAccept: Int32 = SQLITE_OK
+    sql: String? = nil, accept: Int32 = SQLITE_OK
 ) throws(SQLiteError) {
-    if rc == accept || rc == orAccept { return }
+    if rc == accept { return }
     throw sqliteError(rc, db, context(), sql: sql)
 }
 

@@ -315,3 +315,57 @@ extension GridStoreTests {
     }
 }
 }
+
+extension GridStoreTests {
+@Suite struct SQLiteMiscTests {
+    @Test func busyWriterIsRecognisable() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("busy.sqlite")
+        let first = try SQLiteConnection(path: path)
+        let second = try SQLiteConnection(path: path, busyTimeout: .milliseconds(50))
+        try first.execute("CREATE TABLE t (x)")
+        try first.transaction(.immediate) {
+            try first.run("INSERT INTO t VALUES (?)", [1])
+            let error = expectSQLiteError {
+                try second.transaction(.immediate) { try second.run("INSERT INTO t VALUES (?)", [2]) }
+            }
+            #expect(error?.isBusy == true)
+            #expect(error?.isConstraintViolation == false)
+            #expect(error?.message == "database is locked")
+            #expect(error?.sql == "BEGIN IMMEDIATE")
+            #expect(!second.isInTransaction)
+        }
+        #expect(try second.query("SELECT x FROM t").map { $0[0] } == [.integer(1)])
+    }
+
+    @Test func valueConveniences() throws {
+        let values: [SQLiteValue] = [nil, 42, 2.5, "text", true, .blob([0xFF])]
+        #expect(values == [.null, .integer(42), .real(2.5), .text("text"), .integer(1), .blob([0xFF])])
+        #expect(values[0].isNull && !values[1].isNull)
+        #expect(values[1].intValue == 42 && values[1].doubleValue == 42 && values[1].stringValue == nil)
+        #expect(values[2].doubleValue == 2.5 && values[2].int64Value == nil)
+        #expect(values[3].stringValue == "text" && values[5].blobValue == [0xFF])
+        #expect(SQLiteValue(nil as String?) == .null && SQLiteValue(7) == .integer(7) && SQLiteValue(false) == .integer(0))
+        #expect(values.map(\.description) == ["NULL", "42", "2.5", "\"text\"", "1", "<blob 1 bytes>"])
+        let row = SQLiteRow(columnNames: ["a", "b"], values: [1, "x"])
+        #expect(row.description == "(a: 1, b: \"x\")")
+        #expect(row[1] == "x" && row["a"] == 1)
+    }
+
+    @Test func usingAStatementAfterItsConnectionIsGoneTrapsClearly() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let statement = try SQLiteConnection(path: ":memory:").prepare("SELECT 1")
+            _ = try statement.step()  // the connection was released: unowned access traps
+        }
+        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(stderr.contains("unowned reference"), "\(stderr.suffix(300))")
+        // Control: with the connection alive, the same steps succeed.
+        await #expect(processExitsWith: .success) {
+            let connection = try SQLiteConnection(path: ":memory:")
+            let statement = try connection.prepare("SELECT 1")
+            guard try statement.step(), statement.int64(at: 0) == 1 else { exit(3) }
+            withExtendedLifetime(connection) {}
+        }
+    }
+}
+}

@@ -45,7 +45,7 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
 
 /// The one place where a C result code becomes a thrown `SQLiteError`.
 ///
-/// Every `sqlite3_*` call of this module whose result can signal failure goes through here.
+/// Every failing `sqlite3_*` result of this module becomes an error through here or through `sqliteError` below.
 /// `db` is the connection (may be nil when `sqlite3_open_v2` could not allocate one); `accept` is the code that
 /// means success for this call (`SQLITE_OK`). `sqlite3_step`, which has two success codes, and `sqlite3_open_v2`,
 /// which must close its handle first, call `sqliteError` directly.

@@ -43,13 +43,13 @@ struct TableReader {
     }
 
     /// Parses a longitude/latitude pair, or says what is wrong with it.
-    private func lonLat(_ lonText: String, _ latText: String) -> Result<Position, String> {
+    private func lonLat(_ lonText: String, _ latText: String) -> Result<Position, RowFault> {
         guard let lon = Double(lonText), let lat = Double(latText) else {
-            return .failure("coordinates are not numbers: lon '\(lonText)', lat '\(latText)'")
+            return .failure(RowFault("coordinates are not numbers: lon '\(lonText)', lat '\(latText)'"))
         }
-        guard lon.isFinite, lat.isFinite else { return .failure("coordinates are not finite: \(lonText), \(latText)") }
+        guard lon.isFinite, lat.isFinite else { return .failure(RowFault("coordinates are not finite: \(lonText), \(latText)")) }
         guard abs(lon) <= 180, abs(lat) <= 90 else {
-            return .failure("coordinates are not longitude/latitude: (\(lonText), \(latText)) is out of range")
+            return .failure(RowFault("coordinates are not longitude/latitude: (\(lonText), \(latText)) is out of range"))
         }
         return .success(Position(lon, lat))
     }
@@ -81,8 +81,8 @@ struct TableReader {
             if !lonText.isEmpty || !latText.isEmpty {
                 switch lonLat(lonText, latText) {
                 case .success(let p): location = p
-                case .failure(let reason):
-                    problems.append(problem(table, r.line, id, "lon,lat", reason,
+                case .failure(let fault):
+                    problems.append(problem(table, r.line, id, "lon,lat", fault.reason,
                                             "give WGS84/CGCS2000 longitude and latitude in degrees, or leave both empty"))
                     return
                 }
@@ -190,8 +190,8 @@ struct TableReader {
                 return
             }
             switch lonLat(field(r, lonCol), field(r, latCol)) {
-            case .failure(let reason):
-                problems.append(problem(table, r.line, id, "lon,lat", reason, "give longitude and latitude in degrees"))
+            case .failure(let fault):
+                problems.append(problem(table, r.line, id, "lon,lat", fault.reason, "give longitude and latitude in degrees"))
             case .success(let p):
                 result.append(IncidentRecord(incidentID: id, reportedAt: time, category: field(r, categoryCol),
                                              location: p, status: field(r, statusCol).isEmpty ? "closed" : field(r, statusCol),
@@ -200,4 +200,10 @@ struct TableReader {
         }
         return result
     }
+}
+
+/// Why one CSV row cannot be used.
+struct RowFault: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
 }

@@ -149,6 +149,7 @@ public final class GeoJSONFeatureReader {
     // MARK: Document structure
 
     private func readDocumentStart() throws {
+        try scanner.skipByteOrderMark()
         let c = try scanner.skipWhitespace()
         guard c == UInt8(ascii: "{") else {
             if c == nil { throw scanner.error("the document is empty; expected a GeoJSON object", kind: .structure) }

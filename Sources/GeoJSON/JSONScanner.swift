@@ -136,6 +136,18 @@ final class JSONScanner {
         return "byte 0x\(String(byte, radix: 16, uppercase: true))"
     }
 
+    /// Skips a UTF-8 byte order mark at the start of the input (RFC 8259 section 8.1 lets
+    /// parsers ignore it; some Windows tools write one). Columns on line 1 count from after it.
+    func skipByteOrderMark() throws {
+        while end - pos < 3 {
+            if try !refill() { break }
+        }
+        if end - pos >= 3 && storage[pos] == 0xEF && storage[pos + 1] == 0xBB && storage[pos + 2] == 0xBF {
+            pos += 3
+            lineStartOffset = baseOffset + pos
+        }
+    }
+
     // MARK: Whitespace and punctuation
 
     /// Skips JSON whitespace and returns the next byte without consuming it, or nil at the end of input.

@@ -122,6 +122,21 @@ import Testing
         #expect(records[0].properties["网格"] == .string("直接"))
     }
 
+    @Test func ignoresAByteOrderMark() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"type":"Point","coordinates":[1,2]}"#.utf8)
+        for chunkSize in [1, 2, 1 << 20] {
+            let reader = GeoJSONFeatureReader(bytes: bytes, chunkSize: chunkSize)
+            let record = try #require(try reader.next())
+            #expect(try record.geometry.get() == .point(Position(1, 2)))
+            #expect(record.location == SourceLocation(line: 1, column: 1, featureIndex: 0))
+            #expect(try reader.next() == nil)
+        }
+        let broken = GeoJSONFeatureReader(bytes: [0xEF, 0xBB, 0xBF] + Array("{,}".utf8))
+        #expect(throws: GeoJSONError(kind: .syntax, message: "expected a member name string, found ','", line: 1, column: 2)) {
+            _ = try broken.next()
+        }
+    }
+
     @Test func emptyCollectionAndTopLevelMembersAfterFeatures() throws {
         #expect(try readRecords(#"{"type":"FeatureCollection","features":[]}"#).isEmpty)
         let records = try readRecords(#"{"features":[{"type":"Feature","properties":{},"geometry":null}],"bbox":[0,0,1,1],"type":"FeatureCollection"}"#)

@@ -5,6 +5,7 @@ import OrderedCollections
 public struct FeatureRecord: Sendable, Hashable {
     /// Where the feature's object starts in the source, and its index in `features`.
     public var location: SourceLocation
+    /// The feature's `id` member: a string or a number (nil when absent or null).
     public var id: FeatureID?
     /// Properties in the order the file gives them (`null` properties read as empty).
     public var properties: OrderedDictionary<String, JSONValue>

@@ -44,7 +44,7 @@ struct GeometryDecoder {
     mutating func readGeometryObject(_ scanner: JSONScanner, path: String, depth: Int) throws -> Result<Geometry, GeometryDecodingError> {
         try scanner.checkDepth(depth)
         let start = events.count
-        defer { events.removeSubrange(start...) }
+        defer { events.removeLast(events.count - start) }
         var typeName: String?
         var typeProblem: GeometryDecodingError?
         var hasCoordinates = false
@@ -62,7 +62,7 @@ struct GeometryDecoder {
                                                         reason: "geometry type must be a string, found \(JSONValueKind(value).phrase)")
                 }
             case "coordinates":
-                events.removeSubrange(start...)
+                events.removeLast(events.count - start)
                 try captureCoordinates(scanner, depth: depth + 1)
                 hasCoordinates = true
             case "geometries":
@@ -92,7 +92,8 @@ struct GeometryDecoder {
             return .failure(GeometryDecodingError(path: path.isEmpty ? "coordinates" : path, reason: "\(typeName) has no 'coordinates' member"))
         }
         return events.withUnsafeBufferPointer { buffer in
-            var reader = CoordinateReader(events: UnsafeBufferPointer(rebasing: buffer[start...]), prefix: prefix + "coordinates")
+            var reader = CoordinateReader(events: UnsafeBufferPointer(start: buffer.baseAddress! + start, count: buffer.count - start),
+                                          prefix: prefix + "coordinates")
             do throws(GeometryDecodingError) {
                 return .success(try reader.geometry(kind))
             } catch {

@@ -225,10 +225,7 @@ final class JSONScanner {
             while pos + i < end {
                 let c = storage[pos + i]
                 if c == UInt8(ascii: "\"") {
-                    let buffer = UnsafeBufferPointer(start: storage + pos + 1, count: i - 1)
-                    guard let string = String(validating: buffer, as: UTF8.self) else {
-                        throw error("invalid UTF-8 in string; the file must be UTF-8 encoded")
-                    }
+                    let string = try Self.decodeUTF8(UnsafeBufferPointer(start: storage + pos + 1, count: i - 1), scanner: self)
                     pos += i + 1
                     return string
                 }
@@ -238,6 +235,22 @@ final class JSONScanner {
             }
             if try !refill() { throw unexpected(nil, expected: "expected '\"' to end the string", offset: i) }
         }
+    }
+
+    /// Decodes UTF-8, throwing on invalid sequences (ASCII, the common case, needs no check).
+    @inline(__always)
+    private static func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>, scanner: JSONScanner) throws -> String {
+        let string = String(decoding: bytes, as: UTF8.self)
+        var ascii = true
+        for b in bytes where b >= 0x80 {
+            ascii = false
+            break
+        }
+        // Decoding replaces invalid sequences with U+FFFD, so valid input decodes to the same bytes.
+        if !ascii && !string.utf8.elementsEqual(bytes) {
+            throw scanner.error("invalid UTF-8 in string; the file must be UTF-8 encoded")
+        }
+        return string
     }
 
     private func controlCharacter(_ c: UInt8, offset: Int) -> GeoJSONError {
@@ -297,9 +310,7 @@ final class JSONScanner {
             }
             i += 2
         }
-        guard let string = String(validating: scratch, as: UTF8.self) else {
-            throw error("invalid UTF-8 in string; the file must be UTF-8 encoded")
-        }
+        let string = try scratch.withUnsafeBufferPointer { try Self.decodeUTF8($0, scanner: self) }
         pos += i + 1
         return string
     }

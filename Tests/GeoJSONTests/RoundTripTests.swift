@@ -70,11 +70,10 @@ import Testing
     }
 
     /// GDAL reads what the writer writes, without warnings.
-    @Test func ogrinfoAcceptsTheOutput() throws {
-        guard let ogrinfo = Self.executable("ogrinfo") else {
-            print("SKIPPED ogrinfo cross-check: ogrinfo (GDAL) is not on PATH; install gdal-bin to run it")
-            return
-        }
+    @Test(.enabled(if: RoundTripTests.executable("ogrinfo") != nil,
+                   "skipped: ogrinfo (GDAL) is not on PATH; install gdal-bin to run this cross-check"))
+    func ogrinfoAcceptsTheOutput() throws {
+        let ogrinfo = try #require(Self.executable("ogrinfo"))
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("grids.geojson").path

@@ -434,3 +434,8 @@ struct JSONOutput {
         bytes.append(UInt8(ascii: "]"))
     }
 }
+
+extension JSONValue {
+    /// The value as standard JSON text (numbers exact, non-finite numbers as null).
+    public var jsonText: String { GeoJSONEncoder.encodeValue(self, nonFiniteTokens: false) }
+}

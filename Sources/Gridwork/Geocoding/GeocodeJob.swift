@@ -26,7 +26,7 @@ public struct GeocodeSummary: Sendable {
 /// Input columns: `id` and either `lon,lat` (geographic) or `x,y` (projected metres). Points in EPSG systems are
 /// transformed to longitude/latitude with PROJ; GCJ-02 and BD-09 points are located against grids moved into
 /// their frame. Memory is bounded by the batch size, whatever the file's length.
-public struct GeocodeJob {
+public struct GeocodeJob: Sendable {
     public var crs: CoordinateReferenceSystem
     public var snapMetres: Double
     public var batchSize: Int

@@ -26,14 +26,15 @@ struct TableReader {
     }
 
     /// Reads every row, turning CSV syntax errors into problems.
-    private func rows(_ table: CSVTable, _ problems: inout [ImportProblem], _ body: (CSVRecord) -> Void) {
+    private func rows(_ table: CSVTable, _ body: (CSVRecord) -> Void) -> ImportProblem? {
         do {
             while let record = try table.next() { body(record) }
+            return nil
         } catch let error as CSVError {
-            problems.append(ImportProblem(file: error.file, place: "line \(error.line)", reason: error.message,
-                                          fix: "repair the CSV quoting on that line"))
+            return ImportProblem(file: error.file, place: "line \(error.line)", reason: error.message,
+                                 fix: "repair the CSV quoting on that line")
         } catch {
-            problems.append(ImportProblem(file: table.reader.file, place: "file", reason: "\(error)", fix: "check the file"))
+            return ImportProblem(file: table.reader.file, place: "file", reason: "\(error)", fix: "check the file")
         }
     }
 
@@ -59,7 +60,7 @@ struct TableReader {
         let lonCol = table.index(of: "lon"), latCol = table.index(of: "lat"), buildingCol = table.index(of: "building_id")
         var result: [Household] = []
         var seen: [String: Int] = [:]
-        rows(table, &problems) { r in
+        let syntax = rows(table) { r in
             let id = field(r, cols[0])
             guard !id.isEmpty else {
                 problems.append(problem(table, r.line, nil, "household_id", "empty household_id", "give every household an id"))
@@ -96,6 +97,7 @@ struct TableReader {
             result.append(Household(householdID: id, buildingID: building.isEmpty ? nil : building,
                                     address: field(r, cols[1]), location: location, residents: residents))
         }
+        if let syntax { problems.append(syntax) }
         return result
     }
 
@@ -105,7 +107,7 @@ struct TableReader {
         let phoneCol = table.index(of: "phone"), dutyCol = table.index(of: "on_duty")
         var result: [StaffMember] = []
         var seen: Set<String> = []
-        rows(table, &problems) { r in
+        let syntax = rows(table) { r in
             let id = field(r, cols[0])
             guard !id.isEmpty, seen.insert(id).inserted else {
                 problems.append(problem(table, r.line, id, "staff_id", id.isEmpty ? "empty staff_id" : "duplicate staff_id",
@@ -143,6 +145,7 @@ struct TableReader {
                                       buildingID: building.isEmpty ? nil : building, name: field(r, cols[2]),
                                       phone: field(r, phoneCol), onDuty: !["0", "false", "no"].contains(duty)))
         }
+        if let syntax { problems.append(syntax) }
         return result
     }
 
@@ -150,7 +153,7 @@ struct TableReader {
         guard let (table, cols) = open(path, required: ["department_id", "name", "categories"], &problems) else { return [] }
         var result: [Department] = []
         var seen: Set<String> = []
-        rows(table, &problems) { r in
+        let syntax = rows(table) { r in
             let id = field(r, cols[0])
             guard !id.isEmpty, seen.insert(id).inserted else {
                 problems.append(problem(table, r.line, id, "department_id", "empty or duplicate department_id",
@@ -161,6 +164,7 @@ struct TableReader {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             result.append(Department(departmentID: id, name: field(r, cols[1]), categories: categories))
         }
+        if let syntax { problems.append(syntax) }
         return result
     }
 
@@ -176,7 +180,7 @@ struct TableReader {
         let statusCol = table.index(of: "status"), descriptionCol = table.index(of: "description")
         var result: [IncidentRecord] = []
         var seen: Set<String> = []
-        rows(table, &problems) { r in
+        let syntax = rows(table) { r in
             let id = field(r, idCol)
             guard !id.isEmpty, seen.insert(id).inserted else {
                 problems.append(problem(table, r.line, id, "incident_id", "empty or duplicate incident id",
@@ -198,6 +202,7 @@ struct TableReader {
                                              description: field(r, descriptionCol)))
             }
         }
+        if let syntax { problems.append(syntax) }
         return result
     }
 }

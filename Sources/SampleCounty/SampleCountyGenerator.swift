@@ -396,54 +396,38 @@ struct CountyBuilder {
             let k = perVillage[v]
             precondition(k <= cells.count, "sample county: village \(v) has \(cells.count) cells for \(k) grids")
             let points = cells.map { lattice.centreMetres(ofCell: $0) }
-            let weights = cells.map { Double(householdsInCell[$0]) + 0.3 }
-            // k-means++ seeding weighted by households, then a few Lloyd steps: grids start roughly balanced.
-            var centres: [(x: Double, y: Double)] = [points[random.weightedIndex(weights)]]
-            while centres.count < k {
-                let d2 = points.indices.map { n in
-                    weights[n] * centres.map { ($0.x - points[n].x) * ($0.x - points[n].x) + ($0.y - points[n].y) * ($0.y - points[n].y) }.min()!
-                }
-                centres.append(points[d2.contains { $0 > 0 } ? random.weightedIndex(d2) : random.index(points.count)])
-            }
+            let weights = cells.map { Double(householdsInCell[$0]) + 0.05 }
+            // Recursive bisection weighted by households: each cut splits the households in the ratio of the
+            // grids on either side, along the longer side of the part turned by a random angle, so grids start
+            // roughly balanced (whole cells make it imperfect, and cleaning moves a few more).
             var assignment = [Int](repeating: 0, count: cells.count)
-            func assign() {
-                for n in points.indices {
-                    var best = 0
-                    var bestValue = Double.infinity
-                    for (g, q) in centres.enumerated() {
-                        let value = (q.x - points[n].x) * (q.x - points[n].x) + (q.y - points[n].y) * (q.y - points[n].y)
-                        if value < bestValue {
-                            bestValue = value
-                            best = g
-                        }
-                    }
-                    assignment[n] = best
+            func bisect(_ members: [Int], grids: Int, first: Int) {
+                if grids == 1 {
+                    for n in members { assignment[n] = first }
+                    return
                 }
-            }
-            for _ in 0..<4 {
-                assign()
-                var sx = [Double](repeating: 0, count: k), sy = sx, sw = sx
-                for n in points.indices {
-                    sx[assignment[n]] += weights[n] * points[n].x
-                    sy[assignment[n]] += weights[n] * points[n].y
-                    sw[assignment[n]] += weights[n]
+                let left = grids / 2
+                let xs = members.map { points[$0].x }, ys = members.map { points[$0].y }
+                let wide = xs.max()! - xs.min()! >= ys.max()! - ys.min()!
+                let angle = (wide ? 0 : Double.pi / 2) + random.uniform(-0.35, 0.35)
+                let (cosA, sinA) = (cos(angle), sin(angle))
+                let sorted = members.sorted { a, b in
+                    let pa = points[a].x * cosA + points[a].y * sinA, pb = points[b].x * cosA + points[b].y * sinA
+                    return pa != pb ? pa < pb : a < b
                 }
-                for g in 0..<k where sw[g] > 0 { centres[g] = (sx[g] / sw[g], sy[g] / sw[g]) }
+                let total = sorted.reduce(0) { $0 + weights[$1] }
+                let target = total * Double(left) / Double(grids)
+                var running = 0.0
+                var cut = 0
+                while cut < sorted.count, running + weights[sorted[cut]] / 2 < target {
+                    running += weights[sorted[cut]]
+                    cut += 1
+                }
+                cut = max(left, min(sorted.count - (grids - left), cut))
+                bisect(Array(sorted[..<cut]), grids: left, first: first)
+                bisect(Array(sorted[cut...]), grids: grids - left, first: first + left)
             }
-            assign()
-            // A grid left without cells takes the free-est cell nearest its centre.
-            var sizes = [Int](repeating: 0, count: k)
-            for a in assignment { sizes[a] += 1 }
-            for g in 0..<k where sizes[g] == 0 {
-                let n = points.indices.filter { sizes[assignment[$0]] > 1 }.min { a, b in
-                    let da = (centres[g].x - points[a].x) * (centres[g].x - points[a].x) + (centres[g].y - points[a].y) * (centres[g].y - points[a].y)
-                    let db = (centres[g].x - points[b].x) * (centres[g].x - points[b].x) + (centres[g].y - points[b].y) * (centres[g].y - points[b].y)
-                    return da != db ? da < db : a < b
-                }!
-                sizes[assignment[n]] -= 1
-                assignment[n] = g
-                sizes[g] = 1
-            }
+            bisect(Array(points.indices), grids: k, first: 0)
             let base = gridVillage.count
             for (n, c) in cells.enumerated() { gridOwner[c] = Int32(base + assignment[n]) }
             gridVillage.append(contentsOf: [Int32](repeating: Int32(v), count: k))

@@ -27,36 +27,49 @@ import Testing
 
     /// Each directed boundary edge of a child is matched by the reversed edge of exactly one sibling, or lies
     /// (same direction) on the parent's boundary; and each parent boundary edge is used by exactly one child.
-    func checkEdges(children: [Feature], parents: [Feature], parentKey: String?) {
+    /// Returns what is wrong, empty when the children tile their parents.
+    static func edgeProblems(children: [Feature], parents: [Feature], parentKey: String?) -> [String] {
+        var problems: [String] = []
         let parentByID = Dictionary(uniqueKeysWithValues: parents.map { ($0.stringID, $0) })
         var childrenOf: [String: [Feature]] = [:]
         for child in children { childrenOf[parentKey.flatMap { child.string($0) } ?? parents[0].stringID, default: []].append(child) }
         for (parentID, siblings) in childrenOf {
             guard let parent = parentByID[parentID] else {
-                Issue.record("unknown parent \(parentID)")
+                problems.append("unknown parent \(parentID)")
                 continue
             }
             var owners: [DirectedEdge: Int] = [:]
             for child in siblings {
                 for edge in child.geometry!.directedEdges { owners[edge, default: 0] += 1 }
             }
-            #expect(owners.values.allSatisfy { $0 == 1 }, "\(parentID): a directed edge is used twice (overlap)")
+            if !owners.values.allSatisfy({ $0 == 1 }) { problems.append("\(parentID): a directed edge is used twice (overlap)") }
             let parentEdges = Set(parent.geometry!.directedEdges)
-            var unmatched = 0
-            for edge in owners.keys where owners[edge.reversed] == nil && !parentEdges.contains(edge) { unmatched += 1 }
-            #expect(unmatched == 0, "\(parentID): \(unmatched) child edges neither shared with a sibling nor on the boundary")
+            let unmatched = owners.keys.filter { owners[$0.reversed] == nil && !parentEdges.contains($0) }.count
+            if unmatched > 0 { problems.append("\(parentID): \(unmatched) child edges neither shared with a sibling nor on the boundary") }
             let missing = parentEdges.filter { owners[$0] == nil }.count
-            #expect(missing == 0, "\(parentID): \(missing) boundary edges are covered by no child (gap)")
+            if missing > 0 { problems.append("\(parentID): \(missing) boundary edges are covered by no child (gap)") }
         }
-        #expect(Set(childrenOf.keys) == Set(parents.map(\.stringID)), "every parent has children")
+        let bare = Set(parents.map(\.stringID)).subtracting(childrenOf.keys)
+        if !bare.isEmpty { problems.append("parents without children: \(bare.sorted())") }
+        return problems
     }
 
     @Test(arguments: presets)
     func boundaryEdgesMatch(_ preset: SamplePreset) {
         let county = Fixtures.county(preset)
-        checkEdges(children: county.grids, parents: county.villages, parentKey: "village_id")
-        checkEdges(children: county.villages, parents: county.towns, parentKey: "town_id")
-        checkEdges(children: county.towns, parents: [county.county], parentKey: nil)
+        #expect(Self.edgeProblems(children: county.grids, parents: county.villages, parentKey: "village_id") == [])
+        #expect(Self.edgeProblems(children: county.villages, parents: county.towns, parentKey: "town_id") == [])
+        #expect(Self.edgeProblems(children: county.towns, parents: [county.county], parentKey: nil) == [])
+    }
+
+    /// The edge check is not vacuous: a missing grid is a gap, a duplicated grid an overlap.
+    @Test func edgeCheckFindsGapsAndOverlaps() {
+        let county = Fixtures.tiny
+        var gap = county.grids
+        gap.remove(at: 1)
+        #expect(!Self.edgeProblems(children: gap, parents: county.villages, parentKey: "village_id").isEmpty)
+        let overlap = county.grids + [county.grids[1]]
+        #expect(Self.edgeProblems(children: overlap, parents: county.villages, parentKey: "village_id").contains { $0.contains("overlap") })
     }
 
     @Test(arguments: presets)

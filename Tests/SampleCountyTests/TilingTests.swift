@@ -210,3 +210,21 @@ import Testing
         #expect(counts.first! < counts.last!, "not perfectly balanced either")
     }
 }
+
+@Suite struct SeedRobustnessTests {
+    /// Every seed must give a clean county, not only the ones the other tests use.
+    @Test(arguments: Array(UInt64(100)..<UInt64(130)))
+    func tinyCountiesTileForManySeeds(_ seed: UInt64) {
+        let county = SampleCountyGenerator(preset: .tiny, seed: seed).generate()
+        #expect(county.grids.count == SamplePreset.tiny.figures.grids)
+        #expect(county.households.count == SamplePreset.tiny.figures.households)
+        #expect(TilingTests.edgeProblems(children: county.grids, parents: county.villages, parentKey: "village_id") == [])
+        #expect(TilingTests.edgeProblems(children: county.villages, parents: county.towns, parentKey: "town_id") == [])
+        for feature in county.grids + county.villages {
+            for ring in feature.geometry!.polygons.flatMap(\.rings) {
+                let vertices = ring.positions.dropLast().map(UnitPoint.init)
+                #expect(Set(vertices).count == vertices.count, "seed \(seed): \(feature.stringID) ring passes a vertex twice")
+            }
+        }
+    }
+}

@@ -90,9 +90,8 @@ extension CountyBuilder {
         var vacant = Array(0..<figures.grids)
         staffRandom.shuffle(&vacant)
         let vacantGrids = Set(vacant.prefix(figures.gridsWithoutWorker))
-        for g in 0..<figures.grids {
-            addStaff(.gridWorker, grid: vacantGrids.contains(g) ? "" : gridIDs[g], building: "", onDuty: 0.97,
-                     random: &staffRandom)
+        for g in 0..<figures.grids where !vacantGrids.contains(g) {
+            addStaff(.gridWorker, grid: gridIDs[g], building: "", onDuty: 0.97, random: &staffRandom)
         }
         var partTime = [Int](repeating: 3, count: figures.grids)
         if figures.grids > 1 {

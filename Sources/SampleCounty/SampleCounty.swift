@@ -28,7 +28,7 @@ public enum StaffRole: String, Sendable, Hashable, CaseIterable {
 public struct SampleStaff: Sendable, Hashable {
     public var id: String
     public var role: StaffRole
-    /// Empty for a full-time worker not yet assigned to a grid (the planted vacancies).
+    /// The grid worked in (for building heads, the grid of their building).
     public var gridID: String
     /// Set for building heads only.
     public var buildingID: String
@@ -45,6 +45,9 @@ public struct SampleDepartment: Sendable, Hashable {
     public var nameZh: String
     public var nameEn: String
     public var categories: [String]
+
+    /// Chinese and English, e.g. "生态环境局 Environment".
+    public var name: String { nameZh + " " + nameEn }
 }
 
 /// An incident reported in the county during the preset's year.

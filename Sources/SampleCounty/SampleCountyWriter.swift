@@ -36,8 +36,8 @@ extension SampleCounty {
                      rows: households.lazy.map { [$0.id, $0.buildingID, $0.gridID, $0.address, coordinateText($0.lon), coordinateText($0.lat), String($0.residents)] })
         try writeCSV(path("staff.csv"), header: ["staff_id", "role", "grid_id", "building_id", "name", "phone", "on_duty", "synthetic"],
                      rows: staff.lazy.map { [$0.id, $0.role.rawValue, $0.gridID, $0.buildingID, $0.name, $0.phone, String($0.onDuty), "true"] })
-        try writeCSV(path("departments.csv"), header: ["department_id", "name_zh", "name_en", "categories"],
-                     rows: departments.lazy.map { [$0.id, $0.nameZh, $0.nameEn, $0.categories.joined(separator: ";")] })
+        try writeCSV(path("departments.csv"), header: ["department_id", "name", "name_zh", "name_en", "categories"],
+                     rows: departments.lazy.map { [$0.id, $0.name, $0.nameZh, $0.nameEn, $0.categories.joined(separator: ";")] })
         try writeCSV(path("incidents.csv"), header: ["incident_id", "reported_at", "category", "lon", "lat", "grid_id", "status", "description"],
                      rows: incidents.lazy.map { [$0.id, $0.reportedAt, $0.category, coordinateText($0.lon), coordinateText($0.lat), $0.gridID, $0.status, $0.description] })
 
@@ -56,7 +56,7 @@ extension SampleCounty {
             ("households", households.count), ("residents", households.reduce(0) { $0 + $1.residents }),
             ("staff", staff.count),
             ("grid_workers", staff.filter { $0.role == .gridWorker }.count),
-            ("grid_workers_unassigned", staff.filter { $0.role == .gridWorker && $0.gridID.isEmpty }.count),
+            ("grids_without_worker", grids.count - Set(staff.filter { $0.role == .gridWorker }.map(\.gridID)).count),
             ("part_time_workers", staff.filter { $0.role == .partTimeWorker }.count),
             ("building_heads", staff.filter { $0.role == .buildingHead }.count),
             ("departments", departments.count), ("incidents", incidents.count),

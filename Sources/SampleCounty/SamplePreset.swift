@@ -45,7 +45,7 @@ public struct SampleFigures: Sendable {
     /// Urban buildings planted without a building head, for the coverage report to find.
     public var buildingsWithoutHead: Int
     public var households: Int
-    /// Grids planted without a full-time grid worker; their workers are listed with no grid.
+    /// Grids planted without a full-time grid worker (vacancies), for the coverage report to find.
     public var gridsWithoutWorker: Int
     public var departments: Int
     /// Incidents reported over the year.
@@ -53,8 +53,8 @@ public struct SampleFigures: Sendable {
     /// The calendar year of the incidents.
     public var year: Int
 
-    /// Full-time grid workers: one per grid (the planted vacancies' workers have no grid yet).
-    public var fullTimeWorkers: Int { grids }
+    /// Full-time grid workers: one per grid except the planted vacancies.
+    public var fullTimeWorkers: Int { grids - gridsWithoutWorker }
     /// Part-time grid workers: three per grid on average.
     public var partTimeWorkers: Int { grids * 3 }
     /// Building heads: one per urban building except the planted ones.

@@ -97,9 +97,10 @@ import Testing
 
         let workers = county.staff.filter { $0.role == .gridWorker }
         #expect(workers.count == f.fullTimeWorkers)
-        #expect(workers.filter { $0.gridID.isEmpty }.count == f.gridsWithoutWorker)
-        let covered = Set(workers.map(\.gridID).filter { !$0.isEmpty })
-        #expect(covered.count == f.grids - f.gridsWithoutWorker, "each assigned worker has a grid of their own")
+        #expect(workers.allSatisfy { !$0.gridID.isEmpty })
+        let covered = Set(workers.map(\.gridID))
+        #expect(covered.count == workers.count, "each worker has a grid of their own")
+        #expect(county.grids.filter { !covered.contains($0.stringID) }.count == f.gridsWithoutWorker)
         #expect(county.staff.filter { $0.role == .partTimeWorker }.count == f.partTimeWorkers)
         #expect(county.staff.filter { $0.role == .buildingHead }.count == f.buildingHeads)
     }
@@ -134,7 +135,8 @@ import Testing
         #expect(Set(county.staff.map(\.id)).count == county.staff.count)
         #expect(Set(county.staff.map(\.phone)).count == county.staff.count)
         #expect(county.staff.allSatisfy { $0.phone.count == 11 && ["1380000", "1390000", "1370000", "1360000"].contains(String($0.phone.prefix(7))) })
-        #expect(county.staff.allSatisfy { $0.gridID.isEmpty || gridIDs.contains($0.gridID) })
+        #expect(county.staff.allSatisfy { gridIDs.contains($0.gridID) })
+        #expect(county.staff.allSatisfy { ($0.role == .buildingHead) == !$0.buildingID.isEmpty })
         for head in county.staff where head.role == .buildingHead {
             #expect(buildingGrid[head.buildingID] == head.gridID)
         }

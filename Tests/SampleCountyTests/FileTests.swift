@@ -20,7 +20,7 @@ import Testing
         let expected: [(String, String, Int)] = [
             ("households.csv", "household_id,building_id,grid_id,address,lon,lat,residents", county.households.count),
             ("staff.csv", "staff_id,role,grid_id,building_id,name,phone,on_duty,synthetic", county.staff.count),
-            ("departments.csv", "department_id,name_zh,name_en,categories", county.departments.count),
+            ("departments.csv", "department_id,name,name_zh,name_en,categories", county.departments.count),
             ("incidents.csv", "incident_id,reported_at,category,lon,lat,grid_id,status,description", county.incidents.count),
         ]
         for (name, header, rows) in expected {

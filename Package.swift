@@ -40,7 +40,7 @@ let package = Package(
         ]),
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
-            "Gridwork", "SampleCounty",
+            "Gridwork", "SampleCounty", "GridProjection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),

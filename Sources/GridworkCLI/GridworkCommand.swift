@@ -5,7 +5,7 @@ public struct GridworkCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gridwork",
         abstract: "County grid management (网格化管理): import, geocode, report, dispatch.",
-        subcommands: []
+        subcommands: [SampleCommand.self, ImportCommand.self, VersionsCommand.self, GeocodeCommand.self]
     )
 
     public init() {}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// Parses JSON numbers straight from bytes, without making a `String` per number.
+///
+/// Fast path (Clinger): when the decimal significand has at most 19 digits and fits in 2^53, and
+/// the decimal exponent is within ±22, the value is one exactly-rounded multiplication or division
+/// of two exactly representable doubles, so it is the correctly rounded result. Everything else
+/// goes to C `strtod` on a NUL-terminated copy in a temporary (stack) buffer, which is what
+/// `Double(String)` uses, so results always equal `Double(String)` for the same text.
+enum NumberParser {
+    enum Outcome {
+        /// The value and the number of bytes it took.
+        case value(Double, Int)
+        /// The token runs to the end of the bytes given and more input may follow.
+        case needMoreInput
+        /// Not a valid number: what was expected, and the byte offset of the problem.
+        case invalid(String, Int)
+    }
+
+    /// Exact powers of ten as doubles, 10^0 ... 10^22.
+    static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    private static let two53: UInt64 = 1 << 53
+
+    /// Parses a number at the start of `bytes`. `complete` says no more input follows `count`.
+    @inline(__always)
+    static func parse(_ bytes: UnsafePointer<UInt8>, count: Int, complete: Bool) -> Outcome {
+        var i = 0
+        @inline(__always) func byte(_ k: Int) -> UInt8? { k < count ? bytes[k] : nil }
+
+        var negative = false
+        if byte(0) == UInt8(ascii: "-") {
+            negative = true
+            i = 1
+        }
+        guard let first = byte(i) else { return complete ? .invalid("expected a digit after '-'", i) : .needMoreInput }
+        if first == UInt8(ascii: "N") || first == UInt8(ascii: "I") {
+            return parseNonFinite(bytes, count: count, complete: complete, start: i, negative: negative)
+        }
+
+        var significand: UInt64 = 0
+        var digits = 0  // significant digits accumulated into `significand`
+        var droppedDigits = false  // more than 19 significant digits
+        var exponent = 0  // decimal exponent to apply to `significand`
+
+        // Integer part.
+        if first == UInt8(ascii: "0") {
+            i += 1
+        } else if first >= UInt8(ascii: "1") && first <= UInt8(ascii: "9") {
+            while let c = byte(i), c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
+                if digits < 19 {
+                    significand = significand &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
+                    digits += 1
+                } else {
+                    droppedDigits = true
+                    exponent += 1
+                }
+                i += 1
+            }
+        } else {
+            return .invalid(negative ? "expected a digit after '-'" : "expected a number", i)
+        }
+
+        // Fraction.
+        if byte(i) == UInt8(ascii: ".") {
+            i += 1
+            guard let c = byte(i) else { return complete ? .invalid("expected a digit after '.'", i) : .needMoreInput }
+            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return .invalid("expected a digit after '.'", i) }
+            while let c = byte(i), c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
+                if digits < 19 {
+                    if significand != 0 || c != UInt8(ascii: "0") {
+                        significand = significand &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
+                        digits += 1
+                    }
+                    exponent -= 1
+                } else if c != UInt8(ascii: "0") {
+                    droppedDigits = true
+                }
+                i += 1
+            }
+        }
+
+        // Exponent.
+        if let c = byte(i), c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            i += 1
+            var exponentNegative = false
+            if let sign = byte(i), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                exponentNegative = sign == UInt8(ascii: "-")
+                i += 1
+            }
+            guard let d = byte(i) else { return complete ? .invalid("expected a digit in the exponent", i) : .needMoreInput }
+            guard d >= UInt8(ascii: "0") && d <= UInt8(ascii: "9") else { return .invalid("expected a digit in the exponent", i) }
+            var explicit = 0
+            while let c = byte(i), c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
+                if explicit < 100_000 { explicit = explicit * 10 + Int(c - UInt8(ascii: "0")) }
+                i += 1
+            }
+            exponent += exponentNegative ? -explicit : explicit
+        }
+
+        // A number must be followed by a delimiter; at the end of the buffer we cannot tell yet.
+        if i == count && !complete { return .needMoreInput }
+
+        if !droppedDigits && significand <= two53 && exponent >= -22 && exponent <= 22 {
+            var value = Double(significand)
+            if exponent < 0 {
+                value /= powersOfTen[-exponent]
+            } else if exponent > 0 {
+                value *= powersOfTen[exponent]
+            }
+            return .value(negative ? -value : value, i)
+        }
+        if significand == 0 && !droppedDigits {
+            return .value(negative ? -0.0 : 0.0, i)
+        }
+        return .value(strtodCopy(bytes, count: i), i)
+    }
+
+    /// `strtod` on a NUL-terminated copy of the token (its grammar was checked by the caller).
+    static func strtodCopy(_ bytes: UnsafePointer<UInt8>, count: Int) -> Double {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
+            let base = buffer.baseAddress!
+            bytes.withMemoryRebound(to: CChar.self, capacity: count) { base.update(from: $0, count: count) }
+            base[count] = 0
+            return strtod(base, nil)
+        }
+    }
+
+    /// `NaN`, `Infinity` or `-Infinity` (not JSON, but written by some tools).
+    private static func parseNonFinite(_ bytes: UnsafePointer<UInt8>, count: Int, complete: Bool, start: Int, negative: Bool) -> Outcome {
+        let word: [UInt8] = bytes[start] == UInt8(ascii: "N") ? Array("NaN".utf8) : Array("Infinity".utf8)
+        for (k, expected) in word.enumerated() {
+            let index = start + k
+            guard index < count else { return complete ? .invalid("expected '\(String(decoding: word, as: UTF8.self))'", index) : .needMoreInput }
+            guard bytes[index] == expected else { return .invalid("expected '\(String(decoding: word, as: UTF8.self))'", index) }
+        }
+        let end = start + word.count
+        if word.count == 3 {
+            if negative { return .invalid("expected 'Infinity' after '-'", start) }
+            return .value(.nan, end)
+        }
+        return .value(negative ? -.infinity : .infinity, end)
+    }
+}

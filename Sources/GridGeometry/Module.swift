@@ -1,1 +1,0 @@
-// GridGeometry: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,1 +1,0 @@
-// GridIndex: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,1 +1,0 @@
-// GridStore: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,0 +1,78 @@
+import Foundation
+import GeoJSON
+
+/// One thing wrong (or repaired) in an input file, said so that a person can find it and fix it.
+public struct ImportProblem: Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable {
+        /// The feature or row cannot be imported; the import fails.
+        case error
+        /// `--make-valid` changed the feature; the import goes on and says what it changed.
+        case repaired
+        /// Worth a look, does not stop the import.
+        case warning
+    }
+
+    public var severity: Severity
+    /// The input file name, e.g. "grids.geojson".
+    public var file: String
+    /// Where in the file: "feature #3 at line 40, column 5" or "line 17".
+    public var place: String
+    /// The feature or row id when known.
+    public var featureID: String?
+    /// The property, column or JSON path concerned, when there is one.
+    public var field: String?
+    /// What is wrong.
+    public var reason: String
+    /// How to fix it.
+    public var fix: String
+
+    public init(severity: Severity = .error, file: String, place: String, featureID: String? = nil, field: String? = nil,
+                reason: String, fix: String) {
+        self.severity = severity
+        self.file = file
+        self.place = place
+        self.featureID = featureID
+        self.field = field
+        self.reason = reason
+        self.fix = fix
+    }
+
+    public var description: String {
+        var text = "\(severity.rawValue): \(file) \(place)"
+        if let featureID { text += " (id \(featureID))" }
+        if let field { text += " [\(field)]" }
+        text += ": \(reason)"
+        if !fix.isEmpty { text += ". Fix: \(fix)" }
+        return text
+    }
+}
+
+/// An import that was refused; nothing was written. Carries every problem found, not just the first.
+public struct ImportFailed: Error, Sendable, CustomStringConvertible {
+    public var problems: [ImportProblem]
+
+    public init(problems: [ImportProblem]) {
+        self.problems = problems
+    }
+
+    public var description: String {
+        let errors = problems.filter { $0.severity == .error }
+        var lines = ["import refused: \(errors.count) error(s); nothing was written to the database"]
+        lines += problems.prefix(200).map(\.description)
+        if problems.count > 200 { lines.append("... and \(problems.count - 200) more") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Formats a coordinate pair for messages.
+func describe(_ p: Position) -> String {
+    "(\(formatCoordinate(p.x)), \(formatCoordinate(p.y)))"
+}
+
+func formatCoordinate(_ value: Double) -> String {
+    guard value.isFinite else { return String(value) }
+    var text = String(format: "%.7f", value)
+    while text.hasSuffix("0") { text.removeLast() }
+    if text.hasSuffix(".") { text.removeLast() }
+    return text
+}

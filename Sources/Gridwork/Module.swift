@@ -1,1 +1,0 @@
-// Gridwork: see docs/architecture.md. Contents arrive with the foundation issue.

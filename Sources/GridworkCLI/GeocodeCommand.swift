@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Gridwork
+import GridProjection
+
+/// `gridwork geocode`: which grid and building contains each point of a CSV file.
+struct GeocodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "geocode",
+        abstract: "Locate households or incidents (CSV points) in their grid and building.",
+        discussion: """
+            Input: a CSV with a header holding `id` and `lon,lat` (geographic) or `x,y` (projected). Output: \
+            id,grid_id,building_id,status plus the input's other columns, in input order. Status is inside, \
+            boundary (on an edge or vertex shared by grids), overlap (inside two grids: a data error), outside, \
+            snapped (outside but within --snap-metres of a grid) or invalid (the row could not be read). \
+            A point covered by several grids goes to the grid with the lowest id.
+            """
+    )
+
+    @Option(help: "Grid polygons (GeoJSON), instead of --db.") var grids: String?
+    @Option(help: "Building footprints (GeoJSON), with --grids.") var buildings: String?
+    @Option(help: "County database, instead of --grids.") var db: String?
+    @Option(help: "Boundary version in --db (default: the newest).") var version: Int?
+    @Option(help: "The points CSV.") var points: String
+    @Option(help: "CRS of the points: EPSG:4326 (default), EPSG:4490, EPSG:45xx, GCJ02, BD09, ...")
+    var crs: String = "EPSG:4326"
+    @Option(help: "Output CSV (default: POINTS.geocoded.csv beside the input).") var out: String?
+    @Option(name: .customLong("snap-metres"), help: "Name the nearest grid for points this close outside every grid.")
+    var snapMetres: Double = 0
+
+    func validate() throws {
+        if (grids == nil) == (db == nil) { throw ValidationError("give either --grids FILE or --db FILE") }
+        if buildings != nil && grids == nil { throw ValidationError("--buildings goes with --grids") }
+        if snapMetres < 0 || !snapMetres.isFinite { throw ValidationError("--snap-metres must be ≥ 0") }
+        if !FileManager.default.fileExists(atPath: points) { throw ValidationError("--points \(points): no such file") }
+    }
+
+    func run() throws {
+        let system: CoordinateReferenceSystem
+        do {
+            system = try CoordinateReferenceSystem(parsing: crs)
+        } catch {
+            throw ValidationError("--crs \(crs): \(error)")
+        }
+        let started = Date()
+        let gridList: [Grid]
+        let buildingList: [Building]
+        do {
+            if let grids {
+                gridList = try LayerFile.grids(path: grids)
+                buildingList = try buildings.map { try LayerFile.buildings(path: $0) } ?? []
+            } else {
+                let store = try CountyStore(path: db!, create: false)
+                gridList = try store.grids(version: version)
+                buildingList = try store.buildings(version: version)
+            }
+        } catch let failed as ImportFailed {
+            printError(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the layers"))
+            throw ExitCode(2)
+        }
+        let job = GeocodeJob(crs: system, snapMetres: snapMetres)
+        let locator = try GridLocator(grids: gridList, buildings: buildingList, frame: job.frame)
+        let loaded = Date()
+        let output = out ?? (points.hasSuffix(".csv") ? String(points.dropLast(4)) : points) + ".geocoded.csv"
+        let summary = try job.run(points: points, output: output, locator: locator)
+        let seconds = Date().timeIntervalSince(loaded)
+        for row in summary.invalidRows.prefix(100) { printError("invalid: \(points) \(row)") }
+        let invalid = summary.byStatus[.invalid, default: 0]
+        if invalid > 100 { printError("... \(invalid - 100) more invalid rows") }
+        let counts = GeocodeStatus.allCases.compactMap { s in summary.byStatus[s].map { "\($0) \(s.rawValue)" } }
+        print("geocoded \(summary.rows) points against \(gridList.count) grids and \(buildingList.count) buildings " +
+              "in \(String(format: "%.2f", seconds)) s (+\(String(format: "%.2f", loaded.timeIntervalSince(started))) s " +
+              "loading): \(counts.joined(separator: ", ")) → \(output)")
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Gridwork
+
+/// Options naming the county database, shared by subcommands.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "The county database (SQLite file).")
+    var db: String = "county.sqlite"
+}
+
+/// `gridwork import`: validates and stores a county's layers as a new boundary version, in one transaction.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Validate and import grids (with towns, villages, buildings, households, staff, departments, incidents).",
+        discussion: """
+            Every bad feature or row is reported with its file, position and the fix; if any error remains, nothing \
+            is written. Each import of grids makes a new boundary version; older versions stay readable. \
+            Layers not given are carried over from the previous version (towns, villages, buildings) or left as \
+            they are (households, staff, departments). Household, staff and department files are full snapshots: \
+            they replace what the database held.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Grid polygons (GeoJSON).") var grids: String
+    @Option(help: "Town polygons (GeoJSON).") var towns: String?
+    @Option(help: "Village polygons (GeoJSON).") var villages: String?
+    @Option(help: "Building footprints (GeoJSON).") var buildings: String?
+    @Option(help: "Households CSV: household_id,building_id,address,lon,lat,residents.") var households: String?
+    @Option(help: "Staff CSV: staff_id,role,grid_id,building_id,name,phone,on_duty.") var staff: String?
+    @Option(help: "Departments CSV: department_id,name,categories (separated by ';').") var departments: String?
+    @Option(help: "Incident history CSV: incident_id,reported_at,category,lon,lat,status,description.") var incidents: String?
+    @Option(name: .customLong("id-field"), help: "Property holding the grid id (else the Feature id).")
+    var idField: String = "grid_id"
+    @Option(name: .customLong("village-id-field"), help: "Property holding the village id.")
+    var villageIDField: String = "village_id"
+    @Option(name: .customLong("building-id-field"), help: "Property holding the building id.")
+    var buildingIDField: String = "building_id"
+    @Option(help: "CRS of the polygon files when not longitude/latitude, e.g. EPSG:4549.") var crs: String?
+    @Flag(name: .customLong("make-valid"), help: "Repair what can be repaired and report each change.")
+    var makeValid = false
+    @Flag(name: .customLong("dry-run"), help: "Check everything, write nothing.") var dryRun = false
+    @Option(help: "A note stored with the boundary version.") var note: String = ""
+
+    func validate() throws {
+        for (flag, path) in [("--grids", grids), ("--towns", towns), ("--villages", villages), ("--buildings", buildings),
+                             ("--households", households), ("--staff", staff), ("--departments", departments),
+                             ("--incidents", incidents)] {
+            if let path, !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("\(flag) \(path): no such file")
+            }
+        }
+    }
+
+    func run() throws {
+        var options = ImportOptions(grids: grids)
+        options.towns = towns
+        options.villages = villages
+        options.buildings = buildings
+        options.households = households
+        options.staff = staff
+        options.departments = departments
+        options.incidents = incidents
+        options.gridIDField = idField
+        options.villageIDField = villageIDField
+        options.buildingIDField = buildingIDField
+        options.crs = crs
+        options.makeValid = makeValid
+        options.dryRun = dryRun
+        options.note = note
+
+        let store = try CountyStore(path: database.db)
+        let started = Date()
+        do {
+            let summary = try CountyImporter(options: options).run(into: store)
+            for problem in summary.problems { printError(problem.description) }
+            let counts = summary.counts.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+            if summary.dryRun {
+                print("dry run: \(counts) would be imported; nothing written (\(seconds) s)")
+            } else {
+                print("imported boundary version \(summary.versionID ?? 0) into \(database.db): \(counts) (\(seconds) s)")
+                print(try store.counts())
+            }
+        } catch let failed as ImportFailed {
+            printError(failed.description)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `gridwork versions`: the boundary versions in a database.
+struct VersionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "versions", abstract: "List the boundary versions (generations) of a county database.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let store = try CountyStore(path: database.db, create: false)
+        for version in try store.versions() {
+            print("\(version.versionID)\t\(version.importedAt)\t\(version.source)\t\(version.note)")
+        }
+        print(try store.counts())
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,8 +1,0 @@
-import Testing
-@testable import Gridwork
-
-@Suite struct GridworkModuleTests {
-    @Test func moduleLoads() {
-        #expect(Bool(true))
-    }
-}

@@ -16,8 +16,8 @@ extension SampleCounty {
         "households.csv", "staff.csv", "departments.csv", "incidents.csv", "manifest.json",
     ]
 
-    /// Writes the county into `directory` (created if missing): GeoJSON feature collections at 7 decimals,
-    /// CSV files with a header row (RFC 4180 quoting, CRLF line ends, UTF-8) and `manifest.json` with the
+    /// Writes the county into `directory` (created if missing): GeoJSON feature collections at 7 decimals
+    /// (`GeoJSONFeatureWriter`), CSV files with a header row (RFC 4180 quoting, CRLF line ends, UTF-8) and `manifest.json` with the
     /// preset, the seed and the counts. Existing files of the same names are replaced.
     public func write(to directory: String) throws {
         do {
@@ -84,15 +84,12 @@ extension SampleCounty {
         try file.close()
     }
 
+    /// A FeatureCollection through the shared GeoJSON writer, coordinates at 7 decimals (the generator's
+    /// coordinates are whole multiples of 1e-7 degree, so they read back equal), with bounding boxes.
     private func writeFeatures(_ features: [Feature], to path: String) throws {
-        let file = try TextFile(path: path)
-        try file.append("{\"type\":\"FeatureCollection\",\"features\":[\n")
-        for (k, feature) in features.enumerated() {
-            try file.append(encodeFeature(feature))
-            try file.append(k == features.count - 1 ? "\n" : ",\n")
-        }
-        try file.append("]}\n")
-        try file.close()
+        let writer = try GeoJSONFeatureWriter(path: path, options: GeoJSONWriteOptions(precision: 7))
+        for feature in features { try writer.write(feature) }
+        try writer.finish()
     }
 }
 
@@ -132,53 +129,6 @@ func jsonString(_ s: String) -> String {
         }
     }
     return out + "\""
-}
-
-/// Compact GeoJSON for one feature (a small local encoder: the shared GeoJSON writer was not merged yet).
-func encodeFeature(_ feature: Feature) -> String {
-    var out = "{\"type\":\"Feature\""
-    if let id = feature.id {
-        switch id {
-        case .string(let s): out += ",\"id\":" + jsonString(s)
-        case .number(let n): out += ",\"id\":" + jsonNumber(n)
-        }
-    }
-    out += ",\"geometry\":" + (feature.geometry.map(encodeGeometry) ?? "null")
-    out += ",\"properties\":{"
-    out += feature.properties.map { jsonString($0.key) + ":" + encodeValue($0.value) }.joined(separator: ",")
-    return out + "}}"
-}
-
-private func jsonNumber(_ n: Double) -> String {
-    if n.rounded() == n, abs(n) < 1e15 { return String(Int64(n)) }
-    return String(n)
-}
-
-private func encodeValue(_ value: JSONValue) -> String {
-    switch value {
-    case .null: return "null"
-    case .bool(let b): return b ? "true" : "false"
-    case .number(let n): return jsonNumber(n)
-    case .string(let s): return jsonString(s)
-    case .array(let items): return "[" + items.map(encodeValue).joined(separator: ",") + "]"
-    case .object(let members): return "{" + members.map { jsonString($0.key) + ":" + encodeValue($0.value) }.joined(separator: ",") + "}"
-    }
-}
-
-private func encodeGeometry(_ geometry: Geometry) -> String {
-    func position(_ p: Position) -> String { "[" + coordinateText(p.x) + "," + coordinateText(p.y) + "]" }
-    func line(_ ps: [Position]) -> String { "[" + ps.map(position).joined(separator: ",") + "]" }
-    func polygon(_ p: Polygon) -> String { "[" + p.rings.map { line($0.positions) }.joined(separator: ",") + "]" }
-    let type = "{\"type\":\"" + geometry.typeName + "\",\"coordinates\":"
-    switch geometry {
-    case .point(let p): return type + position(p) + "}"
-    case .multiPoint(let ps), .lineString(let ps): return type + line(ps) + "}"
-    case .multiLineString(let lines): return type + "[" + lines.map(line).joined(separator: ",") + "]}"
-    case .polygon(let p): return type + polygon(p) + "}"
-    case .multiPolygon(let m): return type + "[" + m.polygons.map(polygon).joined(separator: ",") + "]}"
-    case .geometryCollection(let members):
-        return "{\"type\":\"GeometryCollection\",\"geometries\":[" + members.map(encodeGeometry).joined(separator: ",") + "]}"
-    }
 }
 
 /// A UTF-8 text file written through a 1 MiB buffer.

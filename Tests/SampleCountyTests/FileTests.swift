@@ -47,6 +47,25 @@ import Testing
         #expect((grids?["features"] as? [Any])?.count == county.grids.count)
     }
 
+    /// Written at precision 7 and read back with the shared reader, every feature comes back equal.
+    @Test func geoJSONRoundTripsExactly() throws {
+        let directory = try Fixtures.temporaryDirectory("roundtrip")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let county = Fixtures.tiny
+        try county.write(to: directory)
+        let layers: [(String, [Feature])] = [
+            ("county", [county.county]), ("towns", county.towns), ("villages", county.villages),
+            ("grids", county.grids), ("buildings", county.buildings),
+        ]
+        for (name, features) in layers {
+            let read = try GeoJSONFeatureReader.readFeatures(path: (directory as NSString).appendingPathComponent(name + ".geojson"))
+            #expect(read.count == features.count, "\(name).geojson")
+            for (a, b) in zip(read, features) {
+                #expect(a.id == b.id && a.geometry == b.geometry && a.properties == b.properties, "\(name): \(b.stringID) changed on the way")
+            }
+        }
+    }
+
     @Test func writingIntoAFileFailsWithAClearError() throws {
         let directory = try Fixtures.temporaryDirectory("blocked")
         defer { try? FileManager.default.removeItem(atPath: directory) }

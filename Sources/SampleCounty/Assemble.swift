@@ -132,7 +132,7 @@ extension CountyBuilder {
             for h in 0..<b.households {
                 let u = householdRandom.uniform(-0.7, 0.7) * b.halfLength
                 let w = householdRandom.uniform(-0.7, 0.7) * b.halfWidth
-                let (cosA, sinA) = (cos(b.angle), sin(b.angle))
+                let (cosA, sinA) = (portableCos(b.angle), portableSin(b.angle))
                 let p = lattice.units(fromMetres: b.centre.x + u * cosA - w * sinA, b.centre.y + u * sinA + w * cosA)
                 let suffix: String
                 if b.urban {

@@ -43,7 +43,7 @@ struct Lattice: Sendable {
         self.vx = vx
         self.vy = vy
         let middleLatitude = (Double(originY) + Double(ny * Lattice.step) / 2) / Lattice.unitsPerDegree
-        metresPerUnitX = 111_320.0 * cos(middleLatitude * Double.pi / 180) / Lattice.unitsPerDegree
+        metresPerUnitX = 111_320.0 * portableCos(middleLatitude * Double.pi / 180) / Lattice.unitsPerDegree
         metresPerUnitY = 110_574.0 / Lattice.unitsPerDegree
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// SplitMix64 (Steele, Lea and Flood 2014): expands one 64-bit seed into the state of `SeededRandom`.
 struct SplitMix64: Sendable {
     private var state: UInt64
@@ -89,11 +87,12 @@ struct SeededRandom: Sendable {
 
     mutating func chance(_ probability: Double) -> Bool { unit() < probability }
 
-    /// A standard normal deviate (Box–Muller).
+    /// An approximately standard normal deviate: the sum of twelve uniforms minus six (Irwin–Hall).
+    /// Only additions, so the value is the same on every platform.
     mutating func normal() -> Double {
-        let u1 = max(unit(), 0x1.0p-60)
-        let u2 = unit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        var sum = 0.0
+        for _ in 0..<12 { sum += unit() }
+        return sum - 6
     }
 
     /// An index drawn with probability proportional to `weights[i]`.
@@ -169,4 +168,38 @@ func apportion(_ total: Int, weights: [Double], minimum: Int = 0) -> [Int] {
         k += 1
     }
     return parts.map { $0 + minimum }
+}
+
+// MARK: - Portable trigonometry
+
+/// The C library's `cos` and `sin` may differ in the last bit between platforms, which would move a cell or a
+/// building and break "byte-identical for a seed". These use only IEEE-754 +, -, * and /, which round the same
+/// everywhere (Taylor series after reduction to [-π, π]; ample for the angles the generator uses).
+func portableCos(_ x: Double) -> Double {
+    let r = reduced(x)
+    var term = 1.0, sum = 1.0
+    for n in stride(from: 2, through: 40, by: 2) {
+        term *= -r * r / Double((n - 1) * n)
+        sum += term
+    }
+    return sum
+}
+
+/// See `portableCos`.
+func portableSin(_ x: Double) -> Double {
+    let r = reduced(x)
+    var term = r, sum = r
+    for n in stride(from: 3, through: 41, by: 2) {
+        term *= -r * r / Double((n - 1) * n)
+        sum += term
+    }
+    return sum
+}
+
+private func reduced(_ x: Double) -> Double {
+    let twoPi = 2 * Double.pi
+    var r = x - twoPi * (x / twoPi).rounded()
+    if r > Double.pi { r -= twoPi }
+    if r < -Double.pi { r += twoPi }
+    return r
 }

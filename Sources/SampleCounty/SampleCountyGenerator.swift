@@ -96,12 +96,13 @@ struct CountyBuilder {
             amplitudes.append(random.uniform(0, 0.16) / Double(k - 1).squareRoot())
             phases.append(random.uniform(0, 2 * Double.pi))
         }
+        let phaseCos = phases.map(portableCos), phaseSin = phases.map(portableSin)
         let amplitudeSum = amplitudes.reduce(0, +)
         if amplitudeSum > 0.5 { amplitudes = amplitudes.map { $0 * 0.5 / amplitudeSum } }
         let squares = amplitudes.reduce(0) { $0 + $1 * $1 / 2 }
         let radius = (figures.areaKm2 * 1e6 / (Double.pi * (1 + squares))).squareRoot()
         let extent = radius * (1 + amplitudes.reduce(0, +))
-        let cellWidth = Double(Lattice.step) * 111_320 * cos(centreLat / 1000 * Double.pi / 180) / Lattice.unitsPerDegree
+        let cellWidth = Double(Lattice.step) * 111_320 * portableCos(centreLat / 1000 * Double.pi / 180) / Lattice.unitsPerDegree
         let cellHeight = Double(Lattice.step) * 110_574 / Lattice.unitsPerDegree
         let nx = Int((2 * extent / cellWidth).rounded(.up)) + 12
         let ny = Int((2 * extent / cellHeight).rounded(.up)) + 12
@@ -117,10 +118,20 @@ struct CountyBuilder {
         for c in 0..<lattice.cellCount {
             let p = lattice.centreMetres(ofCell: c)
             let dx = p.x - countyCentre.x, dy = p.y - countyCentre.y
-            let theta = atan2(dy, dx)
+            let rho = (dx * dx + dy * dy).squareRoot()
+            guard rho > 0 else {
+                inside[c] = true
+                continue
+            }
+            // cos(kθ + φ) from powers of (cos θ, sin θ): no atan2, the same on every platform.
+            let (c1, s1) = (dx / rho, dy / rho)
+            var (ck, sk) = (c1, s1)
             var r = 1.0
-            for (k, a) in amplitudes.enumerated() { r += a * cos(Double(k + 2) * theta + phases[k]) }
-            inside[c] = (dx * dx + dy * dy).squareRoot() < radius * r
+            for (k, a) in amplitudes.enumerated() {
+                (ck, sk) = (ck * c1 - sk * s1, sk * c1 + ck * s1)  // now angle (k + 2)θ
+                r += a * (ck * phaseCos[k] - sk * phaseSin[k])
+            }
+            inside[c] = rho < radius * r
         }
         cleanCounty(inside: &inside, lattice: lattice)
         countyCells = (0..<lattice.cellCount).filter { inside[$0] }
@@ -166,7 +177,7 @@ struct CountyBuilder {
         // The county seat (town 1) lies within a quarter radius of the centre.
         let angle = random.uniform(0, 2 * Double.pi)
         let offset = random.uniform(0, 0.25) * countyRadius
-        let target = (countyCentre.x + offset * cos(angle), countyCentre.y + offset * sin(angle))
+        let target = (countyCentre.x + offset * portableCos(angle), countyCentre.y + offset * portableSin(angle))
         let seat = countyCells.min { a, b in
             let p = lattice.centreMetres(ofCell: a), q = lattice.centreMetres(ofCell: b)
             let da = (p.x - target.0) * (p.x - target.0) + (p.y - target.1) * (p.y - target.1)
@@ -243,7 +254,7 @@ struct CountyBuilder {
         let quad = lattice.corners(ofCell: c).map { lattice.metres(fromUnits: lattice.vx[$0], lattice.vy[$0]) }
         let minX = quad.map(\.x).min()!, maxX = quad.map(\.x).max()!
         let minY = quad.map(\.y).min()!, maxY = quad.map(\.y).max()!
-        let (cosA, sinA) = (cos(angle), sin(angle))
+        let (cosA, sinA) = (portableCos(angle), portableSin(angle))
         let hl = length / 2, hw = width / 2
         for _ in 0..<attempts {
             let centre = (x: random.uniform(minX, maxX), y: random.uniform(minY, maxY))
@@ -410,7 +421,7 @@ struct CountyBuilder {
                 let xs = members.map { points[$0].x }, ys = members.map { points[$0].y }
                 let wide = xs.max()! - xs.min()! >= ys.max()! - ys.min()!
                 let angle = (wide ? 0 : Double.pi / 2) + random.uniform(-0.35, 0.35)
-                let (cosA, sinA) = (cos(angle), sin(angle))
+                let (cosA, sinA) = (portableCos(angle), portableSin(angle))
                 let sorted = members.sorted { a, b in
                     let pa = points[a].x * cosA + points[a].y * sinA, pb = points[b].x * cosA + points[b].y * sinA
                     return pa != pb ? pa < pb : a < b

@@ -21,6 +21,23 @@ import Testing
         #expect(seen.count == 7)
     }
 
+    @Test func portableTrigonometryAgreesWithTheCLibrary() {
+        for k in -400...400 {
+            let x = Double(k) * 0.0173
+            #expect(abs(portableCos(x) - cos(x)) < 1e-14, "cos(\(x))")
+            #expect(abs(portableSin(x) - sin(x)) < 1e-14, "sin(\(x))")
+        }
+    }
+
+    @Test func normalDeviatesHaveMeanZeroAndUnitSpread() {
+        var random = SeededRandom(seed: 9)
+        let values = (0..<20_000).map { _ in random.normal() }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        #expect(abs(mean) < 0.03)
+        #expect(abs(variance - 1) < 0.05)
+    }
+
     @Test func apportionKeepsTheTotalAndTheMinimum() {
         let parts = apportion(705, weights: [1, 5, 0, 2.5, 0.1], minimum: 1)
         #expect(parts.reduce(0, +) == 705)

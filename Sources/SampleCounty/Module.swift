@@ -1,1 +1,0 @@
-// SampleCounty: see docs/architecture.md. Contents arrive with the foundation issue.

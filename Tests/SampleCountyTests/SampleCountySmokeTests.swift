@@ -1,8 +1,0 @@
-import Testing
-@testable import SampleCounty
-
-@Suite struct SampleCountyModuleTests {
-    @Test func moduleLoads() {
-        #expect(Bool(true))
-    }
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 
 /// The root `gridwork` command; each job is a subcommand.
+@available(macOS 10.15, *)
 public struct GridworkCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gridwork",

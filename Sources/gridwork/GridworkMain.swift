@@ -1,0 +1,9 @@
+import GridworkCLI
+
+/// The `gridwork` executable: all logic lives in `GridworkCLI` and the libraries below it.
+@main
+struct GridworkMain {
+    static func main() async {
+        await GridworkCommand.main()
+    }
+}

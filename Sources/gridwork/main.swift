@@ -1,3 +1,0 @@
-import GridworkCLI
-
-await GridworkCommand.main()

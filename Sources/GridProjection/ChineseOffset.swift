@@ -9,14 +9,15 @@ import GeoJSON
 /// BD-09 adds a polar-coordinate twist (x_pi = π·3000/180) and a fixed shift on top of GCJ-02.
 ///
 /// The inverses (`gcj02ToWGS84`, `bd09ToGCJ02`) are iterative: they refine the guess until applying
-/// the forward offset reproduces the input to below 1e-12 degrees (about 0.1 µm), instead of the
+/// the forward offset reproduces the input to well below 1e-9 degrees (0.1 mm), instead of the
 /// common one-step approximation that is off by up to a few metres.
 public enum ChineseOffset {
     static let krasovskyA = 6378245.0
     static let krasovskyEE = 0.00669342162296594323
     static let xPi = Double.pi * 3000.0 / 180.0
-    /// Stop refining an inverse once the forward offset of the guess matches the input this closely (degrees).
-    static let inverseTolerance = 1e-12
+    /// Stop refining an inverse once a correction step is this small (degrees). The iteration contracts
+    /// by about 1e-3 per step, so the remaining error is then near 1e-13 degrees (~10 nm).
+    static let inverseTolerance = 1e-10
     static let inverseMaxIterations = 30
 
     /// True outside the rectangle lon 72.004…137.8347, lat 0.8293…55.8271, where GCJ-02 equals WGS84.
@@ -29,8 +30,9 @@ public enum ChineseOffset {
         if isOutsideChina(p) { return p }
         let x = p.x - 105.0
         let y = p.y - 35.0
-        var dLat = transformLat(x, y)
-        var dLon = transformLon(x, y)
+        let shared = (20.0 * sin(6.0 * x * .pi) + 20.0 * sin(2.0 * x * .pi)) * 2.0 / 3.0
+        var dLat = transformLat(x, y, shared: shared)
+        var dLon = transformLon(x, y, shared: shared)
         let radLat = p.y / 180.0 * .pi
         let sinLat = sin(radLat)
         let magic = 1 - krasovskyEE * sinLat * sinLat
@@ -96,17 +98,21 @@ public enum ChineseOffset {
         return guess
     }
 
-    static func transformLat(_ x: Double, _ y: Double) -> Double {
+    /// The latitude series; `shared` is the term both series have, (20 sin 6πx + 20 sin 2πx)·2/3.
+    @inline(__always)
+    static func transformLat(_ x: Double, _ y: Double, shared: Double) -> Double {
         var ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * abs(x).squareRoot()
-        ret += (20.0 * sin(6.0 * x * .pi) + 20.0 * sin(2.0 * x * .pi)) * 2.0 / 3.0
+        ret += shared
         ret += (20.0 * sin(y * .pi) + 40.0 * sin(y / 3.0 * .pi)) * 2.0 / 3.0
         ret += (160.0 * sin(y / 12.0 * .pi) + 320.0 * sin(y * .pi / 30.0)) * 2.0 / 3.0
         return ret
     }
 
-    static func transformLon(_ x: Double, _ y: Double) -> Double {
+    /// The longitude series; `shared` as in `transformLat`.
+    @inline(__always)
+    static func transformLon(_ x: Double, _ y: Double, shared: Double) -> Double {
         var ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * abs(x).squareRoot()
-        ret += (20.0 * sin(6.0 * x * .pi) + 20.0 * sin(2.0 * x * .pi)) * 2.0 / 3.0
+        ret += shared
         ret += (20.0 * sin(x * .pi) + 40.0 * sin(x / 3.0 * .pi)) * 2.0 / 3.0
         ret += (150.0 * sin(x / 12.0 * .pi) + 300.0 * sin(x / 30.0 * .pi)) * 2.0 / 3.0
         return ret

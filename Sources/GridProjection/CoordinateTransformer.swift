@@ -84,7 +84,7 @@ public final class CoordinateTransformer {
         proj_context_destroy(context)
     }
 
-    /// Transforms one position. Throws `.nonFiniteCoordinate` for NaN/infinite input and `.pointFailed`
+    /// Transforms one position (`proj_trans_generic` on one coordinate, no allocation). Throws `.nonFiniteCoordinate` for NaN/infinite input and `.pointFailed`
     /// (index 0, PROJ's message) when PROJ cannot transform it.
     public func transform(_ p: Position) throws -> Position {
         var work = p
@@ -124,7 +124,8 @@ public final class CoordinateTransformer {
         }
     }
 
-    /// Transforms every position of a geometry, keeping its structure. A failing position is named by
+    /// Transforms every position of a geometry in one batch (`proj_trans_generic`), keeping its structure.
+    /// A failing position is named by
     /// its index in the order `Geometry.forEachPosition` visits them.
     public func transform(_ geometry: Geometry) throws -> Geometry {
         var flat: [Position] = []

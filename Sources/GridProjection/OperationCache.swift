@@ -11,7 +11,7 @@ import Foundation
 final class OperationCache: @unchecked Sendable {
     static let shared = OperationCache()
 
-    private enum Entry { case pipeline(String), uncacheable }
+    enum Entry: Equatable { case pipeline(String), uncacheable }
 
     private let lock = NSLock()
     private var entries: [Pair: Entry] = [:]  // guarded by lock
@@ -19,6 +19,11 @@ final class OperationCache: @unchecked Sendable {
     struct Pair: Hashable {
         var source: Int
         var target: Int
+    }
+
+    /// What is remembered for a pair (nil before its first transformer), for tests and diagnostics.
+    func entry(source: Int, target: Int) -> Entry? {
+        lock.withLock { entries[Pair(source: source, target: target)] }
     }
 
     /// A new normalised (east, north) operation from EPSG:`source` to EPSG:`target`, owned by the caller

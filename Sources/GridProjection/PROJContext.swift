@@ -33,7 +33,8 @@ func projMessage(context: OpaquePointer, errno: Int32, log: PROJMessageLog) -> S
     let logged = log.take()
     var text = errno != 0 ? proj_context_errno_string(context, errno).map { String(cString: $0) } : nil
     if let logged, !logged.isEmpty {
-        text = text.map { "\($0): \(logged)" } ?? logged
+        // PROJ 9.1 has no text for some codes ("Unknown error (code 4096)"); the logged message says it all.
+        text = text.flatMap { $0.hasPrefix("Unknown error") ? nil : "\($0): \(logged)" } ?? logged
     }
     return text ?? "unknown PROJ error"
 }

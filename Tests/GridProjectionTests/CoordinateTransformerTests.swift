@@ -257,3 +257,34 @@ private let millimetreInDegrees = 1e-8
         #expect(results.mismatches == 0)
     }
 }
+
+@Suite struct OperationCacheTests {
+    @Test func singleCandidatePairsReuseThePipeline() throws {
+        // Zone 4550 → CGCS2000 is used by no other test, so the first creation here does the database search
+        // (unless another test in this process raced ahead, which does not change what is checked).
+        let (_, lon, lat, east, north) = gaussKrugerReference[6]
+        let first = try CoordinateTransformer(from: .epsg(4550), to: .cgcs2000)
+        guard case .pipeline(let pipeline)? = OperationCache.shared.entry(source: 4550, target: 4490) else {
+            Issue.record("EPSG:4550 → EPSG:4490 was not cached: \(String(describing: OperationCache.shared.entry(source: 4550, target: 4490)))")
+            return
+        }
+        #expect(pipeline.contains("+proj=tmerc") && pipeline.contains("+lon_0=123"), "\(pipeline)")
+        let second = try CoordinateTransformer(from: .epsg(4550), to: .cgcs2000)
+        let fromFirst = try first.transform(Position(east, north))
+        #expect(try second.transform(Position(east, north)) == fromFirst)
+        expectClose(fromFirst, Position(lon, lat), tolerance: millimetreInDegrees)
+    }
+
+    @Test func multiCandidatePairsAreNotCached() throws {
+        // Beijing 1954 → WGS84 has 7 candidate operations in PROJ (projinfo -s EPSG:4214 -t EPSG:4326
+        // --spatial-test intersects), chosen per point by area of use: no single pipeline can stand for it.
+        let ordos = Position(108.5, 38.5)
+        let first = try CoordinateTransformer(from: .epsg(4214), to: .wgs84)
+        #expect(OperationCache.shared.entry(source: 4214, target: 4326) == .uncacheable)
+        let second = try CoordinateTransformer(from: .epsg(4214), to: .wgs84)
+        let shifted = try first.transform(ordos)
+        #expect(try second.transform(ordos) == shifted)
+        let metres = Geodesic.distance(ordos, shifted)
+        #expect(metres > 1 && metres < 300, "Beijing 1954 → WGS84 shift \(metres) m")
+    }
+}

@@ -1,1 +1,0 @@
-// GridProjection: see docs/architecture.md. Contents arrive with the foundation issue.

@@ -1,8 +1,0 @@
-import Testing
-@testable import GridProjection
-
-@Suite struct GridProjectionModuleTests {
-    @Test func moduleLoads() {
-        #expect(Bool(true))
-    }
-}

@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C libraries behind system-library targets (Debian: libgeos-dev, libproj-dev, libsqlite3-dev).
@@ -38,9 +42,19 @@ let package = Package(
             "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The dispatch service: intake (JSON API and Open311), routing, closed loop, escalation, reports.
+        .target(name: "GridworkServer", dependencies: [
+            "Gridwork", "GridStore", "GridProjection", "GeoJSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
-            "Gridwork", "SampleCounty", "GridProjection",
+            "Gridwork", "GridworkServer", "SampleCounty", "GridProjection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
@@ -52,6 +66,11 @@ let package = Package(
         .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON"]),
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
         .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
+        .testTarget(name: "GridworkServerTests", dependencies: [
+            "GridworkServer", "Gridwork", "SampleCounty", "GridStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

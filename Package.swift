@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "GridworkCLI", dependencies: [
             "Gridwork", "GridworkServer", "SampleCounty", "GridProjection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
 

@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
         .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
         .testTarget(name: "GridworkServerTests", dependencies: [
-            "GridworkServer", "Gridwork", "SampleCounty", "GridStore",
+            "GridworkServer", "Gridwork", "SampleCounty", "GridStore", "GridProjection",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -77,6 +77,9 @@ public final class IncidentGeocoder: @unchecked Sendable {
         }
         let box = "county extent lon \(fmt(bounds.minX))…\(fmt(bounds.maxX)), lat \(fmt(bounds.minY))…\(fmt(bounds.maxY))"
         if crs.isGeographic && (abs(x) > 180 || abs(y) > 90) {
+            if bounds.contains(Position(y, x)) {
+                throw DispatchError(.badRequest, "location (\(x), \(y)): x and y look swapped; x is the longitude, y the latitude")
+            }
             throw DispatchError(.badRequest, "location (\(x), \(y)) is not a longitude/latitude in \(crs): "
                 + "if these are projected metres give their CRS, e.g. \"crs\": \"EPSG:4549\"; the \(box)")
         }

@@ -13,7 +13,9 @@ struct GeocodeCommand: ParsableCommand {
             id,grid_id,building_id,status plus the input's other columns, in input order. Status is inside, \
             boundary (on an edge or vertex shared by grids), overlap (inside two grids: a data error), outside, \
             snapped (outside but within --snap-metres of a grid) or invalid (the row could not be read). \
-            A point covered by several grids goes to the grid with the lowest id.
+            A point covered by several grids goes to the grid with the lowest id (string order); \
+            likewise the building. The id column is `id`, or a first column named like household_id. \
+            Invalid rows are listed on standard error with their line numbers; the others still go through.
             """
     )
 
@@ -27,11 +29,13 @@ struct GeocodeCommand: ParsableCommand {
     @Option(help: "Output CSV (default: POINTS.geocoded.csv beside the input).") var out: String?
     @Option(name: .customLong("snap-metres"), help: "Name the nearest grid for points this close outside every grid.")
     var snapMetres: Double = 0
+    @Option(help: "Threads to use (default: every core).") var threads: Int = 0
 
     func validate() throws {
         if (grids == nil) == (db == nil) { throw ValidationError("give either --grids FILE or --db FILE") }
         if buildings != nil && grids == nil { throw ValidationError("--buildings goes with --grids") }
         if snapMetres < 0 || !snapMetres.isFinite { throw ValidationError("--snap-metres must be ≥ 0") }
+        if threads < 0 { throw ValidationError("--threads must be ≥ 0 (0: every core)") }
         if !FileManager.default.fileExists(atPath: points) { throw ValidationError("--points \(points): no such file") }
     }
 
@@ -58,7 +62,7 @@ struct GeocodeCommand: ParsableCommand {
             printError(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the layers"))
             throw ExitCode(2)
         }
-        let job = GeocodeJob(crs: system, snapMetres: snapMetres)
+        let job = GeocodeJob(crs: system, snapMetres: snapMetres, threads: threads)
         let locator = try GridLocator(grids: gridList, buildings: buildingList, frame: job.frame)
         let loaded = Date()
         let output = out ?? (points.hasSuffix(".csv") ? String(points.dropLast(4)) : points) + ".geocoded.csv"

@@ -44,24 +44,84 @@ public enum LocatorFrame: Sendable, Hashable {
     case lonLat, gcj02, bd09
 }
 
-/// Answers "which grid, which building" for points, exactly as GEOS's `covers` would.
+/// The answer for one point as positions into `GridLocator.gridIDs` / `buildingIDs` (-1 for none): what the
+/// streaming job uses, so the hot path never touches a `String`.
+public struct GeocodeHit: Sendable, Hashable {
+    public var grid: Int32
+    public var building: Int32
+    public var status: GeocodeStatus
+    /// For `snapped`: the distance to the named grid in metres (local equirectangular approximation).
+    public var snapDistanceMetres: Double
+
+    public init(grid: Int32, building: Int32, status: GeocodeStatus, snapDistanceMetres: Double = 0) {
+        self.grid = grid
+        self.building = building
+        self.status = status
+        self.snapDistanceMetres = snapDistanceMetres
+    }
+
+    public static let invalid = GeocodeHit(grid: -1, building: -1, status: .invalid)
+}
+
+/// Answers "which grid, which building" for points, exactly as GEOS's prepared `covers` would.
 ///
-/// Grids and buildings are indexed in ascending id order, so "the lowest id" is the documented rule wherever a point
-/// is covered by several grids (a shared edge or vertex, or an overlap). An immutable value: share it across threads.
+/// Grids and buildings are indexed in ascending id order (Swift `String` order, which is byte order for ASCII
+/// ids: "G10" comes before "G2"), so wherever several grids cover a point (a shared edge or vertex, or an
+/// overlap) the point goes to the **lowest id**. The same rule picks the building.
+///
+/// Statuses: a point covered by exactly one grid is `inside` (also on that grid's outer edge: covers counts
+/// the boundary); covered by several grids and on the boundary of every one of them (a shared edge or vertex)
+/// it is `boundary`; covered by several grids and in the interior of at least one, `overlap`; covered by
+/// none, `outside`, or `snapped` when a grid lies within the snap distance.
+///
+/// An immutable value: share it across threads.
 public struct GridLocator: Sendable {
     public let frame: LocatorFrame
     public let gridIDs: [String]
     public let buildingIDs: [String]
     let grids: PolygonIndex
     let buildings: PolygonIndex?
+    /// Edges of grid `g` (in the frame) are `gridEdges[gridEdgeStart[g] ..< gridEdgeStart[g + 1]]`, for snapping.
+    let gridEdges: [Segment]
+    let gridEdgeStart: [Int]
+    let gridBoxes: [BoundingBox]
+
+    struct Segment: Sendable {
+        var a: Position
+        var b: Position
+    }
+
+    /// Mean metres per degree of latitude (spherical Earth, radius 6,371,008.8 m); snapping uses a local
+    /// equirectangular frame, accurate to well under 1 % at snap distances of a few hundred metres.
+    static let metresPerDegree = 6_371_008.8 * Double.pi / 180
 
     /// Builds the indexes. `frame` chooses which coordinates the points will come in.
     public init(grids: [Grid], buildings: [Building] = [], frame: LocatorFrame = .lonLat) throws {
         self.frame = frame
         let sortedGrids = grids.sorted { $0.gridID < $1.gridID }
         gridIDs = sortedGrids.map(\.gridID)
-        let gridFeatures = sortedGrids.enumerated().map { (id: Int32($0.offset), geometry: Self.move($0.element.geometry, to: frame)) }
+        let moved = sortedGrids.map { Self.move($0.geometry, to: frame) }
+        let gridFeatures = moved.enumerated().map { (id: Int32($0.offset), geometry: $0.element) }
         self.grids = try PolygonIndex(features: gridFeatures)
+        var edges: [Segment] = []
+        var starts: [Int] = [0]
+        var boxes: [BoundingBox] = []
+        for geometry in moved {
+            var box = BoundingBox(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+            geometry.forEachRing { ring in
+                let ps = ring.positions
+                for i in 0..<max(0, ps.count - 1) {
+                    edges.append(Segment(a: ps[i], b: ps[i + 1]))
+                    box.minX = min(box.minX, ps[i].x); box.maxX = max(box.maxX, ps[i].x)
+                    box.minY = min(box.minY, ps[i].y); box.maxY = max(box.maxY, ps[i].y)
+                }
+            }
+            starts.append(edges.count)
+            boxes.append(box)
+        }
+        gridEdges = edges
+        gridEdgeStart = starts
+        gridBoxes = boxes
         let sortedBuildings = buildings.sorted { $0.buildingID < $1.buildingID }
         buildingIDs = sortedBuildings.map(\.buildingID)
         if sortedBuildings.isEmpty {
@@ -74,7 +134,9 @@ public struct GridLocator: Sendable {
         }
     }
 
-    /// Moves a longitude/latitude geometry into the frame (vertex by vertex; see `LocatorFrame`).
+    /// Moves a longitude/latitude geometry into the frame, vertex by vertex: edges stay straight between the
+    /// forward-transformed vertices (see `GridLocatorTests` for the bound on how far that strays from the exact
+    /// curved image of each edge).
     static func move(_ geometry: Geometry, to frame: LocatorFrame) -> Geometry {
         switch frame {
         case .lonLat: geometry
@@ -83,31 +145,78 @@ public struct GridLocator: Sendable {
         }
     }
 
-    /// Locates one point given in the locator's frame.
+    /// Locates one point given in the locator's frame, with ids as strings.
     /// - Parameter snapMetres: when the point is in no grid, the largest distance at which the nearest grid is named.
     public func locate(_ p: Position, snapMetres: Double = 0) -> GeocodeResult {
+        let hit = locateHit(p, snapMetres: snapMetres)
+        return GeocodeResult(gridID: hit.grid >= 0 ? gridIDs[Int(hit.grid)] : nil,
+                             buildingID: hit.building >= 0 ? buildingIDs[Int(hit.building)] : nil,
+                             status: hit.status,
+                             snapDistanceMetres: hit.status == .snapped ? hit.snapDistanceMetres : nil)
+    }
+
+    /// Locates one point given in the locator's frame; allocation-free unless the point lies on edges shared by
+    /// several grids or in an overlap.
+    @inline(__always)
+    public func locateHit(_ p: Position, snapMetres: Double = 0) -> GeocodeHit {
         guard p.x.isFinite, p.y.isFinite, abs(p.x) <= 180, abs(p.y) <= 90 else { return .invalid }
-        let building = buildings.flatMap { index in index.coveringPolygons(of: p).firstID.map { buildingIDs[Int($0)] } }
+        let building: Int32 = buildings?.coveringPolygons(of: p).firstID ?? -1
         switch grids.coveringPolygons(of: p) {
         case .none:
-            if snapMetres > 0 {
-                // Degrees of longitude per metre here: the widest degree span a metric distance can take.
-                let metresPerDegree = 111_320.0 * max(0.01, cos(p.y * .pi / 180))
-                if let (id, degrees) = grids.nearestPolygon(to: p, within: snapMetres / metresPerDegree) {
-                    return GeocodeResult(gridID: gridIDs[Int(id)], buildingID: building, status: .snapped,
-                                         snapDistanceMetres: degrees * metresPerDegree)
-                }
+            if snapMetres > 0, let (grid, metres) = nearestGrid(to: p, withinMetres: snapMetres) {
+                return GeocodeHit(grid: grid, building: building, status: .snapped, snapDistanceMetres: metres)
             }
-            return GeocodeResult(gridID: nil, buildingID: building, status: .outside)
+            return GeocodeHit(grid: -1, building: building, status: .outside)
         case .one(let id, _):
-            return GeocodeResult(gridID: gridIDs[Int(id)], buildingID: building, status: .inside)
-        case .many(let first, _, _):
+            return GeocodeHit(grid: id, building: building, status: .inside)
+        case .many(let first, _, let anyBoundary):
+            if !anyBoundary { return GeocodeHit(grid: first, building: building, status: .overlap) }
             var hits: [CoverHit] = []
             grids.coveringPolygons(of: p, into: &hits)
             let allOnBoundary = hits.allSatisfy(\.onBoundary)
-            return GeocodeResult(gridID: gridIDs[Int(first)], buildingID: building,
-                                 status: allOnBoundary ? .boundary : .overlap)
+            return GeocodeHit(grid: first, building: building, status: allOnBoundary ? .boundary : .overlap)
         }
+    }
+
+    /// The grid nearest to `p` (a point in no grid) within `metres`, measured in a local equirectangular frame
+    /// around `p`; ties go to the lowest id.
+    func nearestGrid(to p: Position, withinMetres metres: Double) -> (Int32, Double)? {
+        let cosLat = max(0.01, cos(p.y * .pi / 180))
+        let kx = Self.metresPerDegree * cosLat, ky = Self.metresPerDegree
+        // A disk of `metres` spans at most this many degrees in any direction (longitude degrees are the
+        // shorter ones), so when the index finds nothing this close in degrees, nothing is this close in metres.
+        let degrees = metres / kx
+        guard grids.nearestPolygon(to: p, within: degrees) != nil else { return nil }
+        var best = metres * metres
+        var bestGrid: Int32 = -1
+        let dy = metres / ky
+        for g in gridBoxes.indices {
+            let box = gridBoxes[g]
+            if p.x < box.minX - degrees || p.x > box.maxX + degrees || p.y < box.minY - dy || p.y > box.maxY + dy {
+                continue
+            }
+            for e in gridEdgeStart[g]..<gridEdgeStart[g + 1] {
+                let s = gridEdges[e]
+                let ax = (s.a.x - p.x) * kx, ay = (s.a.y - p.y) * ky
+                let bx = (s.b.x - p.x) * kx, by = (s.b.y - p.y) * ky
+                let d2 = Self.squaredDistanceToOrigin(ax, ay, bx, by)
+                if d2 < best || (d2 == best && bestGrid < 0) {
+                    best = d2
+                    bestGrid = Int32(g)
+                }
+            }
+        }
+        return bestGrid >= 0 ? (bestGrid, best.squareRoot()) : nil
+    }
+
+    /// Squared distance from the origin to the segment a–b.
+    static func squaredDistanceToOrigin(_ ax: Double, _ ay: Double, _ bx: Double, _ by: Double) -> Double {
+        let dx = bx - ax, dy = by - ay
+        let length2 = dx * dx + dy * dy
+        var t = length2 > 0 ? -(ax * dx + ay * dy) / length2 : 0
+        t = min(1, max(0, t))
+        let ex = ax + t * dx, ey = ay + t * dy
+        return ex * ex + ey * ey
     }
 
     /// The grid index (positions into `gridIDs`) of every point, on all cores; -1 for none. For bulk counting
@@ -126,6 +235,16 @@ public struct GridLocator: Sendable {
 }
 
 extension Geometry {
+    /// Calls `body` with every ring of every polygon (exterior and holes); other geometry kinds have none.
+    func forEachRing(_ body: (LinearRing) -> Void) {
+        switch self {
+        case .polygon(let p): body(p.exterior); p.holes.forEach(body)
+        case .multiPolygon(let m): for p in m.polygons { body(p.exterior); p.holes.forEach(body) }
+        case .geometryCollection(let gs): gs.forEach { $0.forEachRing(body) }
+        default: break
+        }
+    }
+
     /// The same geometry with `transform` applied to every position.
     public func mapPositions(_ transform: (Position) -> Position) -> Geometry {
         func ring(_ r: LinearRing) -> LinearRing { LinearRing(r.positions.map(transform)) }

@@ -30,6 +30,7 @@ struct GeocodeCommand: ParsableCommand {
     @Option(name: .customLong("snap-metres"), help: "Name the nearest grid for points this close outside every grid.")
     var snapMetres: Double = 0
     @Option(help: "Threads to use (default: every core).") var threads: Int = 0
+    @Option(name: .customLong("block-kib"), help: .hidden) var blockKiB: Int = 4_096
 
     func validate() throws {
         if (grids == nil) == (db == nil) { throw ValidationError("give either --grids FILE or --db FILE") }
@@ -62,7 +63,7 @@ struct GeocodeCommand: ParsableCommand {
             printError(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the layers"))
             throw ExitCode(2)
         }
-        let job = GeocodeJob(crs: system, snapMetres: snapMetres, threads: threads)
+        let job = GeocodeJob(crs: system, snapMetres: snapMetres, blockBytes: blockKiB << 10, threads: threads)
         let locator = try GridLocator(grids: gridList, buildings: buildingList, frame: job.frame)
         let loaded = Date()
         let output = out ?? (points.hasSuffix(".csv") ? String(points.dropLast(4)) : points) + ".geocoded.csv"
@@ -75,5 +76,23 @@ struct GeocodeCommand: ParsableCommand {
         print("geocoded \(summary.rows) points against \(gridList.count) grids and \(buildingList.count) buildings " +
               "in \(String(format: "%.2f", seconds)) s (+\(String(format: "%.2f", loaded.timeIntervalSince(started))) s " +
               "loading): \(counts.joined(separator: ", ")) → \(output)")
+        if let peak = peakResidentKiB() { print("peak memory \(peak) KiB") }
     }
+}
+
+/// The process's peak resident set in KiB: `VmHWM` from /proc/self/status on Linux (it belongs to this program's
+/// own address space, unlike `getrusage`'s `ru_maxrss`, which can inherit the parent's peak across exec), or
+/// `getrusage(RUSAGE_SELF)` elsewhere.
+func peakResidentKiB() -> Int? {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
+        return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+    }
+    #if os(macOS)
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
+    return Int(usage.ru_maxrss) / 1024
+    #else
+    return nil
+    #endif
 }

@@ -137,11 +137,37 @@ public struct GridLocator: Sendable {
     /// Moves a longitude/latitude geometry into the frame, vertex by vertex: edges stay straight between the
     /// forward-transformed vertices (see `GridLocatorTests` for the bound on how far that strays from the exact
     /// curved image of each edge).
+    ///
+    /// Edges whose bound exceeds `FrameEdgeError.toleranceMetres` are first cut into equal pieces (the bound falls
+    /// with the square of the length). Pieces are interpolated from the lexicographically smaller endpoint, so two
+    /// grids sharing an edge get the very same intermediate vertices and stay gap-free in the frame.
     static func move(_ geometry: Geometry, to frame: LocatorFrame) -> Geometry {
         switch frame {
-        case .lonLat: geometry
-        case .gcj02: geometry.mapPositions(ChineseOffset.wgs84ToGCJ02)
-        case .bd09: geometry.mapPositions(ChineseOffset.wgs84ToBD09)
+        case .lonLat: return geometry
+        case .gcj02, .bd09:
+            let toBaidu = frame == .bd09
+            func forward(_ p: Position) -> Position {
+                toBaidu ? ChineseOffset.wgs84ToBD09(p) : ChineseOffset.wgs84ToGCJ02(p)
+            }
+            return geometry.mapRings { ring in
+                let ps = ring.positions
+                guard ps.count > 1 else { return LinearRing(ps.map(forward)) }
+                var moved: [Position] = [forward(ps[0])]
+                for k in 1..<ps.count {
+                    let a = ps[k - 1], b = ps[k]
+                    let n = FrameEdgeError.pieces(from: a, to: b, frame: frame)
+                    if n > 1 {
+                        let forwardOrder = (a.x, a.y) < (b.x, b.y)
+                        let (p, q) = forwardOrder ? (a, b) : (b, a)
+                        for j in 1..<n {
+                            let t = Double(forwardOrder ? j : n - j) / Double(n)
+                            moved.append(forward(Position(p.x + t * (q.x - p.x), p.y + t * (q.y - p.y))))
+                        }
+                    }
+                    moved.append(forward(b))
+                }
+                return LinearRing(moved)
+            }
         }
     }
 
@@ -245,6 +271,17 @@ extension Geometry {
         }
     }
 
+    /// The same geometry with `transform` applied to every ring of its polygons (other kinds unchanged).
+    func mapRings(_ transform: (LinearRing) -> LinearRing) -> Geometry {
+        func polygon(_ p: Polygon) -> Polygon { Polygon(exterior: transform(p.exterior), holes: p.holes.map(transform)) }
+        switch self {
+        case .polygon(let p): return .polygon(polygon(p))
+        case .multiPolygon(let m): return .multiPolygon(MultiPolygon(m.polygons.map(polygon)))
+        case .geometryCollection(let gs): return .geometryCollection(gs.map { $0.mapRings(transform) })
+        default: return self
+        }
+    }
+
     /// The same geometry with `transform` applied to every position.
     public func mapPositions(_ transform: (Position) -> Position) -> Geometry {
         func ring(_ r: LinearRing) -> LinearRing { LinearRing(r.positions.map(transform)) }
@@ -258,5 +295,98 @@ extension Geometry {
         case .multiPolygon(let m): return .multiPolygon(MultiPolygon(m.polygons.map(polygon)))
         case .geometryCollection(let gs): return .geometryCollection(gs.map { $0.mapPositions(transform) })
         }
+    }
+}
+
+/// How far a grid edge moved into the GCJ-02 or BD-09 frame can stray from the truth.
+///
+/// `GridLocator` moves each vertex with the exact forward offset and keeps the edges straight between the moved
+/// vertices, while the exact image of an edge is a slightly curved path. For a C² map `F` and an edge `a → b`,
+/// the image `F(a + t(b − a))` differs from the chord between `F(a)` and `F(b)` by at most `max|d²F/dt²| / 8`
+/// (linear interpolation error), and `d²F/dt² = Σ ∂²F/∂u_i∂u_j d_i d_j` with `d = b − a` in degrees.
+/// `boundMetres` bounds those second derivatives term by term from the offset formulas (`ChineseOffset`):
+///
+/// - GCJ-02: each component is `T(x, y) · k(φ)` with `x = lon − 105`, `y = lat − 35`, `T` the published sine
+///   series and `k` the metres-to-degrees factor of the Krasovsky ellipsoid. The sine terms give `|T_xx|`,
+///   `|T_yy|` as sums of amplitude × frequency²; `|T| ≤ 1,500` and `|∇T| ≤ 700` over the GCJ-02 domain bound the
+///   terms from `k`'s variation (`k'/k ≤ tan φ · π/180`, `k''/k ≤ (1 + 2 tan² φ)(π/180)²`); the `√|x|` terms are
+///   bounded by `min(|x|^(-3/2) · c · L²/8, c · √L)`.
+/// - BD-09 = B ∘ GCJ-02 with B Baidu's twist `z = r + 2e-5 sin(y·xπ)`, `θ = atan2(y, x) + 3e-6 cos(x·xπ)`:
+///   `F'' = B''[G', G'] + B' G''`; B's second derivatives are bounded by `r · 3e-6 · xπ² + 2e-5 · xπ²` plus the
+///   first-order cross terms, `|B'| ≤ 1.03`, `|G'| ≤ 1.02`.
+///
+/// The result is in metres (degrees scaled at the edge's highest latitude) and is tested against the measured
+/// deviation of every edge of the sample counties.
+public enum FrameEdgeError {
+    static let xPi = Double.pi * 3000.0 / 180.0
+
+    /// The largest error `GridLocator` allows a moved edge: longer edges are cut into pieces until each piece's
+    /// bound is below this (GPS fixes are good to a few metres at best).
+    public static let toleranceMetres = 0.05
+
+    /// Into how many equal pieces `GridLocator` cuts the edge `a → b` before moving it into `frame`.
+    public static func pieces(from a: Position, to b: Position, frame: LocatorFrame) -> Int {
+        let bound = boundMetres(from: a, to: b, frame: frame)
+        guard bound > toleranceMetres else { return 1 }
+        // The bound falls at least as fast as the length (the √L term) — usually with its square.
+        var n = max(2, Int((bound / toleranceMetres).squareRoot().rounded(.up)))
+        while n < 4_096 {
+            func point(_ j: Int) -> Position {
+                let t = Double(j) / Double(n)
+                return Position(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y))
+            }
+            let worst = (0..<n).map { boundMetres(from: point($0), to: point($0 + 1), frame: frame) }.max()!
+            if worst <= toleranceMetres { break }
+            n *= 2
+        }
+        return n
+    }
+
+    /// An upper bound, in metres, on the distance between the straight edge `F(a) → F(b)` and the exact image of
+    /// the edge `a → b` (WGS84 longitude/latitude) under the frame's forward offset. Zero for `.lonLat`.
+    public static func boundMetres(from a: Position, to b: Position, frame: LocatorFrame) -> Double {
+        if frame == .lonLat { return 0 }
+        let dx = abs(b.x - a.x), dy = abs(b.y - a.y)
+        let length = (dx * dx + dy * dy).squareRoot()
+        let maxLat = min(89, max(abs(a.y), abs(b.y)))
+        let cosLat = cos(maxLat * .pi / 180), tanLat = tan(maxLat * .pi / 180)
+        let rad = Double.pi / 180
+        let third = 2.0 / 3.0
+        // Second derivatives of the sine series (units of T per degree²).
+        let fastX = third * (20 * pow(6 * .pi, 2) + 20 * pow(2 * .pi, 2))
+        let midX = third * (20 * .pi * .pi + 40 * pow(.pi / 3, 2))
+        let latYY = 0.4 + third * (20 * .pi * .pi + 40 * pow(.pi / 3, 2)) + third * (160 * pow(.pi / 12, 2) + 320 * pow(.pi / 30, 2))
+        let lonXX = 0.2 + fastX + midX + third * (150 * pow(.pi / 12, 2) + 300 * pow(.pi / 30, 2))
+        let latXX = fastX
+        // The √|x| terms: 0.2·√|x| in T_lat, 0.1·√|x| in T_lon.
+        let minAbsX = (a.x - 105) * (b.x - 105) <= 0 ? 0 : min(abs(a.x - 105), abs(b.x - 105))
+        func rootTerm(_ c: Double) -> Double {
+            let curvature = minAbsX > 0 ? c * 0.25 * pow(minAbsX, -1.5) * dx * dx / 8 : .infinity
+            return min(curvature, c * length.squareRoot())
+        }
+        // Chord deviation of T along the edge, then of T·k (product rule, bounds on k'/k and k''/k).
+        let tLat = (latXX * dx * dx + 2 * 0.1 * dx * dy + latYY * dy * dy) / 8 + rootTerm(0.2)
+        let tLon = (lonXX * dx * dx + 2 * 0.1 * dx * dy) / 8 + rootTerm(0.1)
+        let kPrime = max(tanLat, 0.01) * rad * dy, kSecond = (1 + 2 * tanLat * tanLat) * rad * rad * dy * dy
+        let scaleTerms = (2 * 700 * length * kPrime + 1_500 * kSecond) / 8
+        let a0 = 6378245.0, ee = 0.00669342162296594323  // Krasovsky 1940, as in ChineseOffset
+        let kLon = 180 / (.pi * a0 * cosLat)                 // √m ≤ 1
+        let kLat = 180 / (.pi * a0 * (1 - ee))               // m^{3/2} ≤ 1
+        var devLon = kLon * (tLon + scaleTerms)              // degrees
+        var devLat = kLat * (tLat + scaleTerms)
+        if frame == .bd09 {
+            // B'[G''] with |B'| ≤ 1.03, plus B''[G', G'] with |G'| ≤ 1.02 on each factor.
+            let g = 1.02 * 1.02
+            let r = 150.0  // |(lon, lat)| over the GCJ-02 domain
+            let bxx = (r * 3e-6 * xPi * xPi * dx * dx + 2 * 3e-6 * xPi * dx * dy + 2e-5 * xPi * xPi * dy * dy) * g
+            let byy = bxx
+            let cross = 2 * (2e-5 * xPi + 3e-6 * xPi) * length * length / r * g
+            devLon = 1.03 * devLon + (bxx + cross) / 8
+            devLat = 1.03 * devLat + (byy + cross) / 8
+        }
+        let cosMinLat = cos(min(abs(a.y), abs(b.y)) * .pi / 180)
+        let metresLon = devLon * 111_320 * cosMinLat, metresLat = devLat * 111_700
+        // 2 % for the products of small terms the sums above leave out.
+        return 1.02 * (metresLon * metresLon + metresLat * metresLat).squareRoot()
     }
 }

@@ -124,9 +124,15 @@ public struct GeocodeJob: Sendable {
         }
         // Fail before reading rows when PROJ cannot do the transformation at all.
         if needsTransform { _ = try CoordinateTransformer(from: crs, to: .wgs84) }
-        let workers = (0..<partsPerBlock).map { _ in
-            PartWorker(layout: layout, labels: labels, locator: locator, crs: crs, needsTransform: needsTransform,
-                       snapMetres: snapMetres)
+        // One worker per part, kept across blocks; in a raw buffer so the concurrent parts mutate their own worker
+        // without dynamic exclusivity checks (each iteration touches only index k).
+        let workers = UnsafeMutablePointer<PartWorker>.allocate(capacity: partsPerBlock)
+        workers.initialize(repeating: PartWorker(layout: layout, labels: labels, locator: locator, crs: crs,
+                                                 needsTransform: needsTransform, snapMetres: snapMetres),
+                           count: partsPerBlock)
+        defer {
+            workers.deinitialize(count: partsPerBlock)
+            workers.deallocate()
         }
         var summary = GeocodeSummary()
         summary.idColumn = layout.idName
@@ -154,15 +160,15 @@ public struct GeocodeJob: Sendable {
                 }
             }
             for k in 0..<(bounds.count - 1) {
-                let w = workers[k]
-                if let failure = w.failure { throw failure }
-                try output.write(w.out)
-                summary.rows += w.rows
-                for s in counts.indices { counts[s] += w.counts[s] }
-                for row in w.invalid where summary.invalidRows.count < Self.keptInvalidRows {
+                let w = workers + k
+                if let failure = w.pointee.failure { throw failure }
+                try output.write(w.pointee.out)
+                summary.rows += w.pointee.rows
+                for s in counts.indices { counts[s] += w.pointee.counts[s] }
+                for row in w.pointee.invalid where summary.invalidRows.count < Self.keptInvalidRows {
                     summary.invalidRows.append(InvalidPointRow(line: nextLine + row.line, id: row.id, reason: row.reason))
                 }
-                nextLine += w.lines
+                nextLine += w.pointee.lines
             }
             let end = cut.end
             buffer.withUnsafeMutableBytes { b in
@@ -217,16 +223,29 @@ struct ColumnLayout: Sendable {
     }
 }
 
-/// Grid ids, building ids and statuses as CSV-ready bytes.
+/// Grid ids, building ids and statuses as CSV-ready bytes, each list flat: label `i` is
+/// `bytes[start[i] ..< start[i + 1]]`.
 struct OutputLabels: Sendable {
-    var grids: [[UInt8]]
-    var buildings: [[UInt8]]
-    var statuses: [[UInt8]]
+    struct Table: Sendable {
+        var bytes: [UInt8] = []
+        var start: [Int] = [0]
+
+        init(_ labels: [String]) {
+            for label in labels {
+                bytes.append(contentsOf: CSVFormat.escaped(label).utf8)
+                start.append(bytes.count)
+            }
+        }
+    }
+
+    var grids: Table
+    var buildings: Table
+    var statuses: Table
 
     init(locator: GridLocator) {
-        grids = locator.gridIDs.map { Array(CSVFormat.escaped($0).utf8) }
-        buildings = locator.buildingIDs.map { Array(CSVFormat.escaped($0).utf8) }
-        statuses = GeocodeStatus.allCases.map { Array($0.rawValue.utf8) }
+        grids = Table(locator.gridIDs)
+        buildings = Table(locator.buildingIDs)
+        statuses = Table(GeocodeStatus.allCases.map(\.rawValue))
     }
 }
 
@@ -365,7 +384,7 @@ enum RecordScanner {
 private struct SharedParts: @unchecked Sendable {
     let base: UnsafePointer<UInt8>
     let bounds: [Int]
-    let workers: [PartWorker]
+    let workers: UnsafeMutablePointer<PartWorker>
 
     func run(_ k: Int) {
         workers[k].process(base + bounds[k], count: bounds[k + 1] - bounds[k])
@@ -376,7 +395,7 @@ private struct SharedParts: @unchecked Sendable {
 
 /// Parses, transforms, locates and formats one part of a block. Reused block after block; used by one thread at a
 /// time (the concurrent iteration that owns index k), which is what makes its `CoordinateTransformer` safe.
-private final class PartWorker: @unchecked Sendable {
+private struct PartWorker {
     struct Invalid {
         var line: Int
         var id: String
@@ -424,7 +443,7 @@ private final class PartWorker: @unchecked Sendable {
         fieldEnds = [Int32](repeating: 0, count: layout.fieldCount + 1)
     }
 
-    func process(_ base: UnsafePointer<UInt8>, count: Int) {
+    mutating func process(_ base: UnsafePointer<UInt8>, count: Int) {
         out.removeAll(keepingCapacity: true)
         for s in counts.indices { counts[s] = 0 }
         invalid.removeAll(keepingCapacity: true)
@@ -444,7 +463,7 @@ private final class PartWorker: @unchecked Sendable {
     }
 
     /// Splits records into fields and parses the coordinates.
-    private func parse(_ b: UnsafeBufferPointer<UInt8>) {
+    private mutating func parse(_ b: UnsafeBufferPointer<UInt8>) {
         let n = b.count
         let fieldCount = layout.fieldCount
         var i = 0
@@ -534,7 +553,7 @@ private final class PartWorker: @unchecked Sendable {
     }
 
     /// Marks the last parsed row invalid.
-    private func reject(_ b: UnsafeBufferPointer<UInt8>, reason: String) {
+    private mutating func reject(_ b: UnsafeBufferPointer<UInt8>, reason: String) {
         let k = rowStart.count - 1
         let id = RecordScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
         invalid.append(Invalid(line: Int(rowLine[k]), id: id, reason: reason))
@@ -543,7 +562,7 @@ private final class PartWorker: @unchecked Sendable {
     }
 
     /// Projected or other EPSG coordinates to longitude/latitude; rows PROJ refuses become invalid.
-    private func transformAll(_ b: UnsafeBufferPointer<UInt8>) {
+    private mutating func transformAll(_ b: UnsafeBufferPointer<UInt8>) {
         do {
             if transformer == nil { transformer = try CoordinateTransformer(from: crs, to: .wgs84) }
         } catch {
@@ -579,42 +598,56 @@ private final class PartWorker: @unchecked Sendable {
         invalid.sort { $0.line < $1.line }
     }
 
-    private func locateAndWrite(_ b: UnsafeBufferPointer<UInt8>) {
+    private mutating func locateAndWrite(_ b: UnsafeBufferPointer<UInt8>) {
         let carriedCount = layout.carried.count
-        out.reserveCapacity(b.count + rowStart.count * 24)
+        out.reserveCapacity(b.count + rowStart.count * 32)
         rows = rowStart.count
-        for k in 0..<rowStart.count {
-            var hit = GeocodeHit.invalid
-            if valid[k] {
-                hit = locator.locateHit(positions[k], snapMetres: snapMetres)
-                if hit.status == .invalid {
-                    let id = RecordScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
-                    invalid.append(Invalid(line: Int(rowLine[k]), id: id,
-                                           reason: "the transformed point (\(positions[k].x), \(positions[k].y)) is not a valid longitude/latitude"))
+        var out = self.out
+        self.out = []
+        defer { self.out = out }
+        labels.grids.bytes.withUnsafeBufferPointer { gridBytes in
+        labels.grids.start.withUnsafeBufferPointer { gridStart in
+        labels.buildings.bytes.withUnsafeBufferPointer { buildingBytes in
+        labels.buildings.start.withUnsafeBufferPointer { buildingStart in
+        labels.statuses.bytes.withUnsafeBufferPointer { statusBytes in
+        labels.statuses.start.withUnsafeBufferPointer { statusStart in
+            for k in 0..<rowStart.count {
+                var hit = GeocodeHit.invalid
+                if valid[k] {
+                    hit = locator.locateHit(positions[k], snapMetres: snapMetres)
+                    if hit.status == .invalid {
+                        let id = RecordScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
+                        invalid.append(Invalid(line: Int(rowLine[k]), id: id, reason: "the transformed point " +
+                                               "(\(positions[k].x), \(positions[k].y)) is not a valid longitude/latitude"))
+                    }
                 }
-            }
-            append(b, Int(idRange[2 * k]), Int(idRange[2 * k + 1]))
-            out.append(44)
-            if hit.grid >= 0 { out.append(contentsOf: labels.grids[Int(hit.grid)]) }
-            out.append(44)
-            if hit.building >= 0 { out.append(contentsOf: labels.buildings[Int(hit.building)]) }
-            out.append(44)
-            let s = hit.status.ordinal
-            counts[s] += 1
-            out.append(contentsOf: labels.statuses[s])
-            for j in 0..<carriedCount {
+                let lo = Int(idRange[2 * k]), hi = Int(idRange[2 * k + 1])
+                if hi > lo { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi])) }
                 out.append(44)
-                append(b, Int(carriedRanges[(k * carriedCount + j) * 2]), Int(carriedRanges[(k * carriedCount + j) * 2 + 1]))
+                if hit.grid >= 0 {
+                    let g = Int(hit.grid)
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: gridBytes[gridStart[g]..<gridStart[g + 1]]))
+                }
+                out.append(44)
+                if hit.building >= 0 {
+                    let g = Int(hit.building)
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buildingBytes[buildingStart[g]..<buildingStart[g + 1]]))
+                }
+                out.append(44)
+                let s = hit.status.ordinal
+                counts[s] += 1
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: statusBytes[statusStart[s]..<statusStart[s + 1]]))
+                for j in 0..<carriedCount {
+                    out.append(44)
+                    let lo = Int(carriedRanges[(k * carriedCount + j) * 2]), hi = Int(carriedRanges[(k * carriedCount + j) * 2 + 1])
+                    if hi > lo { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi])) }
+                }
+                out.append(10)
             }
-            out.append(10)
-        }
+        }}}}}}
         if invalid.count > 1 { invalid.sort { $0.line < $1.line } }
     }
 
-    @inline(__always)
-    private func append(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) {
-        if hi > lo { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi])) }
-    }
 }
 
 // MARK: - Numbers

@@ -189,8 +189,6 @@ private final class CoverageComputation {
             geos.append(g)
         }
         let boxes = repairedGeometry.map { $0.boundingBox ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) }
-        let tree = try STRtree(boxes: boxes, context: context)
-        let prepared = try geos.map { try $0.prepared() }
 
         // Villages of the grids.
         let villagesByID = Dictionary(layers.villages.map { ($0.villageID, $0) }, uniquingKeysWith: { a, _ in a })
@@ -215,26 +213,36 @@ private final class CoverageComputation {
             grids[i].townID ?? villageOfGrid[i].flatMap { villagesByID[$0]?.townID }
         }
 
-        // Overlaps.
-        var overlaps: [CoverageReport.Overlap] = []
-        var gridsInOverlap = Set<Int>()
-        for i in grids.indices {
-            for j in try tree.query(boxes[i]) where j > i {
-                guard try prepared[i].intersects(geos[j]) else { continue }
-                let parts = try Measure.polygons(of: geos[i].intersection(geos[j]))
-                guard !parts.isEmpty else { continue }
-                for part in parts {
-                    let area = Geodesic.area(of: part)
-                    guard area > 0 else { continue }
-                    let sliver = try Measure.isSliver(part, toleranceMetres: options.toleranceMetres, context: context)
-                    if !sliver { gridsInOverlap.formUnion([i, j]) }
-                    overlaps.append(CoverageReport.Overlap(
-                        id: "", grids: [grids[i].gridID, grids[j].gridID].sorted(),
-                        villages: Array(Set([villageOfGrid[i], villageOfGrid[j]].compactMap { $0 })).sorted(),
-                        areaM2: area, sliver: sliver, polygon: PolygonalValue(.polygon(part))))
-                }
+        // Overlaps and building placements, striped over all cores; each worker has its own GEOS context.
+        let stripes = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 2, grids.count))
+        let work = Striped<StripeResult>(count: stripes)
+        let repaired = repairedGeometry, tolerance = options.toleranceMetres, buildings = layers.buildings
+        let gridIDs = grids.map(\.gridID)
+        let failure = Striped<String>(count: stripes)
+        DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
+            do {
+                work[stripe] = try Self.stripe(stripe, of: stripes, grids: repaired, boxes: boxes, gridIDs: gridIDs,
+                                               buildings: buildings, toleranceMetres: tolerance)
+            } catch {
+                failure[stripe] = "\(error)"
             }
         }
+        if let message = failure.values.compactMap({ $0 }).first { throw ReportError("coverage failed: \(message)") }
+        var overlaps: [CoverageReport.Overlap] = []
+        var gridsInOverlap = Set<Int>()
+        var placements: [CoverageReport.BuildingPlacement] = []
+        for result in work.values.compactMap({ $0 }) {
+            for (i, j, part, area, sliver) in result.overlaps {
+                if !sliver { gridsInOverlap.formUnion([i, j]) }
+                overlaps.append(CoverageReport.Overlap(
+                    id: "", grids: [grids[i].gridID, grids[j].gridID].sorted(),
+                    villages: Array(Set([villageOfGrid[i], villageOfGrid[j]].compactMap { $0 })).sorted(),
+                    areaM2: area, sliver: sliver, polygon: PolygonalValue(.polygon(part))))
+            }
+            placements += result.placements
+        }
+        overlaps.sort { ($0.grids.first ?? "", $0.grids.last ?? "", $0.areaM2) < ($1.grids.first ?? "", $1.grids.last ?? "", $1.areaM2) }
+        placements.sort { $0.buildingID < $1.buildingID }
 
         // Gaps and grids outside their village.
         var gaps: [CoverageReport.Gap] = []
@@ -295,33 +303,6 @@ private final class CoverageComputation {
         for k in gaps.indices { gaps[k].id = "gap-\(k + 1)" }
         for k in overlaps.indices { overlaps[k].id = "overlap-\(k + 1)" }
 
-        // Buildings not within exactly one grid.
-        var placements: [CoverageReport.BuildingPlacement] = []
-        for building in layers.buildings {
-            guard let box = building.geometry.boundingBox else { continue }
-            let shape = try GEOSGeometry(building.geometry, context: context)
-            var covering: [String] = []
-            var touching: [String] = []
-            for j in try tree.query(box) {
-                if try prepared[j].covers(shape) {
-                    covering.append(grids[j].gridID)
-                } else if try prepared[j].intersects(shape) {
-                    touching.append(grids[j].gridID)
-                }
-            }
-            if covering.count == 1 { continue }
-            let reason: String = if covering.count > 1 {
-                "lies in \(covering.count) overlapping grids: \(covering.joined(separator: ", "))"
-            } else if touching.isEmpty {
-                "lies in no grid"
-            } else if touching.count == 1 {
-                "crosses the edge of grid \(touching[0]) into no other grid"
-            } else {
-                "crosses the boundary between grids \(touching.joined(separator: ", "))"
-            }
-            placements.append(CoverageReport.BuildingPlacement(buildingID: building.buildingID, coveringGrids: covering,
-                                                               intersectingGrids: touching, reason: reason))
-        }
         if layers.buildings.isEmpty { notes.append("no buildings given: buildings_not_within_one_grid not checked") }
 
         // Households in no grid.
@@ -410,4 +391,70 @@ private final class CoverageComputation {
             byTown: byTown.values.sorted { $0.id < $1.id }, byVillage: byVillage.values.sorted { $0.id < $1.id },
             notes: notes)
     }
+
+    struct StripeResult: Sendable {
+        var overlaps: [(Int, Int, Polygon, Double, Bool)] = []
+        var placements: [CoverageReport.BuildingPlacement] = []
+    }
+
+    /// One worker's share: overlaps of grids i ≡ stripe (mod count) with later grids, and placements of buildings
+    /// k ≡ stripe (mod count). Builds its own GEOS context, geometries, prepared geometries and STR tree.
+    static func stripe(_ stripe: Int, of count: Int, grids: [Geometry], boxes: [BoundingBox], gridIDs: [String],
+                       buildings: [Building], toleranceMetres: Double) throws -> StripeResult {
+        let context = GEOSContext()
+        let geos = try grids.map { try GEOSGeometry($0, context: context) }
+        let prepared = try geos.map { try $0.prepared() }
+        let tree = try STRtree(boxes: boxes, context: context)
+        var result = StripeResult()
+        for i in stride(from: stripe, to: grids.count, by: count) {
+            for j in try tree.query(boxes[i]) where j > i {
+                guard try prepared[i].intersects(geos[j]) else { continue }
+                for part in try Measure.polygons(of: geos[i].intersection(geos[j])) {
+                    let area = Geodesic.area(of: part)
+                    guard area > 0 else { continue }
+                    let sliver = try Measure.isSliver(part, toleranceMetres: toleranceMetres, context: context)
+                    result.overlaps.append((i, j, part, area, sliver))
+                }
+            }
+        }
+        for k in stride(from: stripe, to: buildings.count, by: count) {
+            let building = buildings[k]
+            guard let box = building.geometry.boundingBox else { continue }
+            let shape = try GEOSGeometry(building.geometry, context: context)
+            var covering: [String] = []
+            var touching: [String] = []
+            for j in try tree.query(box) {
+                if try prepared[j].covers(shape) {
+                    covering.append(gridIDs[j])
+                } else if try prepared[j].intersects(shape) {
+                    touching.append(gridIDs[j])
+                }
+            }
+            if covering.count == 1 { continue }
+            let reason: String = if covering.count > 1 {
+                "lies in \(covering.count) overlapping grids: \(covering.joined(separator: ", "))"
+            } else if touching.isEmpty {
+                "lies in no grid"
+            } else if touching.count == 1 {
+                "crosses the edge of grid \(touching[0]) into no other grid"
+            } else {
+                "crosses the boundary between grids \(touching.joined(separator: ", "))"
+            }
+            result.placements.append(CoverageReport.BuildingPlacement(
+                buildingID: building.buildingID, coveringGrids: covering, intersectingGrids: touching, reason: reason))
+        }
+        return result
+    }
+}
+
+/// One slot per worker, written by that worker only and read after all workers end.
+final class Striped<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    subscript(index: Int) -> T? {
+        get { lock.withLock { slots[index] } }
+        set { lock.withLock { slots[index] = newValue } }
+    }
+    var values: [T?] { lock.withLock { slots } }
 }

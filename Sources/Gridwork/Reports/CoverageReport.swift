@@ -265,27 +265,25 @@ private final class CoverageComputation {
         if !layers.villages.isEmpty {
             var members: [String: [Int]] = [:]
             for (i, v) in villageOfGrid.enumerated() { if let v { members[v, default: []].append(i) } }
-            for village in layers.villages {
-                let shape = try GEOSGeometry(village.geometry, context: context)
-                let inVillage = members[village.villageID] ?? []
-                if inVillage.isEmpty {
-                    try addGaps(shape, village: village)
-                    continue
-                }
-                try addGaps(shape.difference(union(inVillage)), village: village)
-                let preparedVillage = try shape.prepared()
-                for i in inVillage where try !preparedVillage.covers(geos[i]) {
-                    let outside = try Measure.polygons(of: geos[i].difference(shape))
-                    let real = try outside.filter {
-                        try !Measure.isSliver($0, toleranceMetres: options.toleranceMetres, context: context)
-                    }
-                    if !real.isEmpty {
-                        crossings.append(CoverageReport.BoundaryCrossing(
-                            gridID: grids[i].gridID, villageID: village.villageID,
-                            areaOutsideM2: outside.reduce(0) { $0 + Geodesic.area(of: $1) }))
-                    }
+            let unclean = Set(grids.indices.filter { gridsInOverlap.contains($0) || layers.invalidGrids[grids[$0].gridID] != nil })
+            let villages = layers.villages, memberMap = members
+            let villageStripes = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 2, villages.count))
+            let found = Striped<([CoverageReport.Gap], [CoverageReport.BoundaryCrossing])>(count: villageStripes)
+            DispatchQueue.concurrentPerform(iterations: villageStripes) { stripe in
+                do {
+                    found[stripe] = try Self.villageStripe(stripe, of: villageStripes, villages: villages, members: memberMap,
+                                                           grids: repaired, gridIDs: gridIDs, unclean: unclean,
+                                                           toleranceMetres: tolerance)
+                } catch {
+                    failure[stripe] = "\(error)"
                 }
             }
+            if let message = failure.values.compactMap({ $0 }).first { throw ReportError("coverage failed: \(message)") }
+            for (g, c) in found.values.compactMap({ $0 }) {
+                gaps += g
+                crossings += c
+            }
+            crossings.sort { $0.gridID < $1.gridID }
         } else {
             let all = try union(Array(grids.indices))
             if let county = layers.county {
@@ -390,6 +388,55 @@ private final class CoverageComputation {
             buildingsWithoutBuildingHead: withoutHead,
             byTown: byTown.values.sorted { $0.id < $1.id }, byVillage: byVillage.values.sorted { $0.id < $1.id },
             notes: notes)
+    }
+
+    /// One worker's share of villages: gaps (village minus the union of its grids) and grids with a real part
+    /// outside their village (found from the union minus the village, so a village whose grids stay inside costs
+    /// one overlay, not one per grid).
+    static func villageStripe(_ stripe: Int, of count: Int, villages: [Village], members: [String: [Int]],
+                              grids: [Geometry], gridIDs: [String], unclean: Set<Int>,
+                              toleranceMetres: Double) throws -> ([CoverageReport.Gap], [CoverageReport.BoundaryCrossing]) {
+        let context = GEOSContext()
+        var gaps: [CoverageReport.Gap] = []
+        var crossings: [CoverageReport.BoundaryCrossing] = []
+        func addGaps(_ geometry: GEOSGeometry, _ village: Village) throws {
+            for part in try Measure.polygons(of: geometry) {
+                let area = Geodesic.area(of: part)
+                guard area > 0 else { continue }
+                let sliver = try Measure.isSliver(part, toleranceMetres: toleranceMetres, context: context)
+                gaps.append(CoverageReport.Gap(id: "", villageID: village.villageID, townID: village.townID,
+                                               areaM2: area, sliver: sliver, polygon: PolygonalValue(.polygon(part))))
+            }
+        }
+        for k in stride(from: stripe, to: villages.count, by: count) {
+            let village = villages[k]
+            let shape = try GEOSGeometry(village.geometry, context: context)
+            let inVillage = members[village.villageID] ?? []
+            if inVillage.isEmpty {
+                try addGaps(shape, village)
+                continue
+            }
+            let geos = try inVillage.map { try GEOSGeometry(grids[$0], context: context) }
+            let collection = try GEOSGeometry.collection(geos, context: context)
+            let clean = inVillage.allSatisfy { !unclean.contains($0) }
+            let union = try (clean ? (try? collection.coverageUnion()) : nil) ?? collection.unaryUnion()
+            try addGaps(shape.difference(union), village)
+            let outside = try Measure.polygons(of: union.difference(shape))
+            let realOutside = try outside.contains {
+                try !Measure.isSliver($0, toleranceMetres: toleranceMetres, context: context)
+            }
+            guard realOutside else { continue }
+            for (n, i) in inVillage.enumerated() {
+                let parts = try Measure.polygons(of: geos[n].difference(shape))
+                let real = try parts.contains { try !Measure.isSliver($0, toleranceMetres: toleranceMetres, context: context) }
+                if real {
+                    crossings.append(CoverageReport.BoundaryCrossing(
+                        gridID: gridIDs[i], villageID: village.villageID,
+                        areaOutsideM2: parts.reduce(0) { $0 + Geodesic.area(of: $1) }))
+                }
+            }
+        }
+        return (gaps, crossings)
     }
 
     struct StripeResult: Sendable {

@@ -68,7 +68,8 @@ struct GeoJSONShapeError: Error, CustomStringConvertible {
 enum Measure {
     /// The polygons of a GEOS result, dropping the lines and points an overlay leaves where shapes touch.
     static func polygons(of geometry: GEOSGeometry) throws -> [Polygon] {
-        try geometry.toGeometry().polygonParts
+        // An empty result comes back as a polygon with no positions: not a part.
+        try geometry.toGeometry().polygonParts.filter { $0.exterior.positions.count >= 4 }
     }
 
     /// Whether a polygon is a sliver: nothing is left of it after shrinking it by half the tolerance, i.e. its

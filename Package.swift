@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Value types for geometries and features, and the RFC 7946 reader and writer.
         .target(name: "GeoJSON", dependencies: [
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "SampleCounty", dependencies: ["GeoJSON"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Command-line interface (subcommands); the executable is a thin @main.

@@ -65,9 +65,9 @@ public struct GeoPackageWriter {
                 """, [.text(Self.wgs84Definition)])
             try db.run("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", [.text(name)])
             try db.run("DELETE FROM gpkg_contents WHERE table_name = ?", [.text(name)])
-            try db.execute("DROP TABLE IF EXISTS \"\(name)\"")
-            let columnSQL = columns.map { ", \"\($0.name)\" \($0.type)" }.joined()
-            try db.execute("CREATE TABLE \"\(name)\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom \(geometryType)\(columnSQL))")
+            try db.execute("DROP TABLE IF EXISTS \(Self.quoted(name))")
+            let columnSQL = columns.map { ", \(Self.quoted($0.name)) \($0.type)" }.joined()
+            try db.execute("CREATE TABLE \(Self.quoted(name)) (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom \(geometryType)\(columnSQL))")
             try db.run("""
                 INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
                 VALUES (?, 'features', ?, ?, ?, ?, ?, ?, 4326)
@@ -77,8 +77,8 @@ public struct GeoPackageWriter {
             try db.run("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)",
                        [.text(name), .text(geometryType)])
             let placeholders = String(repeating: ", ?", count: columns.count)
-            let names = columns.map { ", \"\($0.name)\"" }.joined()
-            let insert = try db.prepare("INSERT INTO \"\(name)\" (geom\(names)) VALUES (?\(placeholders))")
+            let names = columns.map { ", \(Self.quoted($0.name))" }.joined()
+            let insert = try db.prepare("INSERT INTO \(Self.quoted(name)) (geom\(names)) VALUES (?\(placeholders))")
             for feature in features {
                 var values: [SQLiteValue] = [try feature.geometry.map { .blob(try Self.blob($0, asMulti: !isPoint, context: context)) } ?? .null]
                 for column in columns { values.append(Self.value(feature.properties[column.name], type: column.type)) }
@@ -114,6 +114,12 @@ public struct GeoPackageWriter {
         }
         return order.filter { $0.key.lowercased() != "fid" && $0.key.lowercased() != "geom" }
             .map { Column(name: $0.key, type: $0.value.isEmpty ? "TEXT" : $0.value) }
+    }
+
+    /// An SQL identifier (table or column name from the data) in double quotes, inner quotes doubled:
+    /// names cannot be bound as parameters, so this is the one place data reaches SQL text.
+    static func quoted(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func value(_ json: JSONValue?, type: String) -> SQLiteValue {

@@ -111,4 +111,18 @@ import Testing
         #expect(try reopened.query("SELECT count(*) FROM squares")[0][0].intValue == 0)
         #expect(throws: ReportError.self) { try GeoPackageWriter(path: path).write(layer: "bad name;", features: []) }
     }
+
+    /// Property names come from users' files and become column names: quotes and SQL in them stay text.
+    @Test func hostilePropertyNamesAreQuotedNotExecuted() throws {
+        let scratch = Scratch()
+        let path = scratch.path + "/hostile.gpkg"
+        let hostile = "x\"; DROP TABLE gpkg_contents; --"
+        try GeoPackageWriter(path: path).write(layer: "squares", features: [
+            Feature(geometry: rectangle(119.3, 29.5, 119.31, 29.51), properties: [hostile: .string("kept")]),
+        ])
+        let db = try SQLiteConnection(path: path, mode: .readOnly)
+        #expect(try db.query("SELECT count(*) FROM gpkg_contents")[0][0].intValue == 1)
+        let row = try db.query("SELECT * FROM squares")[0]
+        #expect(row[hostile] == .text("kept"))
+    }
 }

@@ -1,0 +1,400 @@
+import Foundation
+import GeoJSON
+import GridGeometry
+
+/// A parcel (地块): a small piece of one village, cut by GEOS from one current grid and a regular lattice,
+/// holding whole buildings. Parcels tile their village, so any grouping of a village's parcels into
+/// grids tiles the village too; proposals are groupings of parcels.
+public struct Parcel: Sendable, Hashable {
+    public var index: Int
+    public var villageIndex: Int
+    /// The current grid the parcel was cut from (the one holding most of its area when buildings forced a merge).
+    public var gridIndex: Int
+    public var geometry: Geometry
+    public var bbox: BoundingBox
+    public var areaM2: Double
+    public var perimeterM: Double
+    /// Buildings whose footprint centre lies in the parcel (buildings never straddle parcels: parcels a building
+    /// overlaps are merged).
+    public var buildings: [Int]
+    public var counts: WorkloadCounts
+}
+
+/// An edge of the parcel graph: two parcels of one village that share a boundary of positive length.
+public struct ParcelNeighbour: Sendable, Hashable {
+    public var parcel: Int
+    public var sharedM: Double
+}
+
+/// The parcels of a county, their workloads and their adjacency graph.
+public struct ParcelMap: Sendable {
+    public let county: PlanningCounty
+    public let weights: WorkloadWeights
+    public var parcels: [Parcel]
+    public var neighbours: [[ParcelNeighbour]]
+    /// Parcel indices of each village.
+    public var parcelsOfVillage: [[Int]]
+    /// Parcel of each building (nil when the building lies in no parcel: outside every grid).
+    public var parcelOfBuilding: [Int?]
+    public var villageIndex: [String: Int]
+    public var gridIndex: [String: Int]
+    /// Households that could be placed neither through their building nor by their location.
+    public var unplacedHouseholds: [String]
+    /// Incidents of the window that fell in no parcel.
+    public var unplacedIncidents = 0
+    /// The first day of the incident window (ISO 8601), nil when there are no incidents.
+    public var incidentWindowStart: String?
+
+    /// Workload index of a parcel.
+    public func workload(_ p: Int) -> Double { planningWorkload(parcels[p].counts, weights: weights) }
+
+    /// Cuts every village's grids into parcels.
+    ///
+    /// `targetParcelsPerMeanGrid` sets the fineness: a grid with the mean workload gets about that many parcels,
+    /// a busier grid proportionally more (so its load can be shared in small steps), an idle one at least 6.
+    public init(county: PlanningCounty, weights: WorkloadWeights = WorkloadWeights(),
+                targetParcelsPerMeanGrid: Double = 12) throws {
+        self.county = county
+        self.weights = weights
+        let context = GEOSContext()
+        let villageIndex = Dictionary(county.villages.enumerated().map { ($1.villageID, $0) }, uniquingKeysWith: { a, _ in a })
+        let gridIndex = Dictionary(county.grids.enumerated().map { ($1.gridID, $0) }, uniquingKeysWith: { a, _ in a })
+        let buildingIndex = Dictionary(county.buildings.enumerated().map { ($1.buildingID, $0) },
+                                       uniquingKeysWith: { a, _ in a })
+
+        // Workload of each current grid (through the buildings' grid ids), to choose how finely to cut it.
+        var gridCounts = [WorkloadCounts](repeating: WorkloadCounts(), count: county.grids.count)
+        for h in county.households {
+            if let b = h.buildingID.flatMap({ buildingIndex[$0] }), let g = county.buildings[b].gridID.flatMap({ gridIndex[$0] }) {
+                gridCounts[g] += WorkloadCounts(households: 1, residents: h.residents)
+            }
+        }
+        let gridLoads = gridCounts.map { planningWorkload($0, weights: weights) }
+        let meanLoad = max(gridLoads.reduce(0, +) / Double(max(1, gridLoads.count)), 1e-9)
+
+        // 1. Cut each grid by a lattice whose spacing suits its size and load.
+        var raw: [(village: Int, grid: Int, geometry: Polygon)] = []
+        for (g, grid) in county.grids.enumerated() {
+            guard let vid = grid.villageID, let v = villageIndex[vid] else {
+                throw PlanningError("grid \(grid.gridID) has no village (village_id \(grid.villageID ?? "missing") is not " +
+                                    "among the villages); grids never cross village lines, so every grid needs its village")
+            }
+            guard let box = grid.geometry.boundingBox else { continue }
+            let wanted = max(6, targetParcelsPerMeanGrid * gridLoads[g] / meanLoad)
+            let area = (box.maxX - box.minX) * (box.maxY - box.minY)
+            let spacing = Self.latticeSpacing(forArea: area, parcels: wanted)
+            let geos = try GEOSGeometry(grid.geometry, context: context)
+            let i0 = Int((box.minX / spacing).rounded(.down)), i1 = Int((box.maxX / spacing).rounded(.down))
+            let j0 = Int((box.minY / spacing).rounded(.down)), j1 = Int((box.maxY / spacing).rounded(.down))
+            for j in j0...j1 {
+                for i in i0...i1 {
+                    let cell = BoundingBox(minX: Double(i) * spacing, minY: Double(j) * spacing,
+                                           maxX: Double(i + 1) * spacing, maxY: Double(j + 1) * spacing)
+                    let piece = try geos.intersection(GEOSGeometry(box: cell, context: context))
+                    if try piece.isEmpty() { continue }
+                    for polygon in try piece.polygonalPart().toGeometry().polygons where abs(polygon.exterior.signedArea2) > 1e-14 {
+                        raw.append((v, g, polygon))
+                    }
+                }
+            }
+        }
+
+        // 2. Place buildings by their footprint centre; merge pieces a footprint overlaps.
+        let locator = PointBuckets(boxes: raw.map { Self.box(of: $0.geometry) })
+        var union = UnionFind(raw.count)
+        var homeOfBuilding = [Int?](repeating: nil, count: county.buildings.count)
+        var rawGEOS: [Int: GEOSGeometry] = [:]
+        func geosPiece(_ i: Int) throws -> GEOSGeometry {
+            if let g = rawGEOS[i] { return g }
+            let g = try GEOSGeometry(.polygon(raw[i].geometry), context: context)
+            rawGEOS[i] = g
+            return g
+        }
+        for (b, building) in county.buildings.enumerated() {
+            let centre = Self.centre(of: building.geometry)
+            guard let home = locator.first(containing: centre, where: { PlanarGeometry.covers(raw[$0].geometry, centre) })
+            else { continue }
+            homeOfBuilding[b] = home
+            guard let bbox = building.geometry.boundingBox else { continue }
+            let others = locator.candidates(overlapping: bbox).filter { $0 != home && union.find($0) != union.find(home) }
+            if others.isEmpty { continue }
+            let footprint = try GEOSGeometry(building.geometry, context: context)
+            for other in others where try footprint.intersection(geosPiece(other)).area() > 1e-16 {
+                union.union(home, other)
+            }
+        }
+
+        // 3. Parcels: each union-find class; merged ones are unions of their pieces.
+        var classOf = [Int](repeating: -1, count: raw.count)
+        var members: [[Int]] = []
+        for i in raw.indices {
+            let root = union.find(i)
+            if classOf[root] < 0 {
+                classOf[root] = members.count
+                members.append([])
+            }
+            classOf[i] = classOf[root]
+            members[classOf[i]].append(i)
+        }
+        var parcels: [Parcel] = []
+        var parcelsOfVillage: [[Int]] = Array(repeating: [], count: county.villages.count)
+        for (k, group) in members.enumerated() {
+            let geometry: Geometry
+            if group.count == 1 {
+                geometry = .polygon(raw[group[0]].geometry)
+            } else {
+                let parts = try group.map { try geosPiece($0) }
+                geometry = try GEOSGeometry.collection(parts, context: context).unaryUnion().polygonalPart().toGeometry()
+            }
+            let largest = group.max { abs(raw[$0].geometry.exterior.signedArea2) < abs(raw[$1].geometry.exterior.signedArea2) }!
+            let v = raw[group[0]].village
+            let frame = MetricFrame(latitude: Self.centre(of: county.villages[v].geometry).y)
+            parcels.append(Parcel(index: k, villageIndex: v, gridIndex: raw[largest].grid, geometry: geometry,
+                                  bbox: geometry.boundingBox!, areaM2: frame.area(geometry),
+                                  perimeterM: frame.perimeter(geometry), buildings: [], counts: WorkloadCounts()))
+            parcelsOfVillage[v].append(k)
+        }
+        let parcelOfBuilding = homeOfBuilding.map { $0.map { classOf[$0] } }
+        for (b, p) in parcelOfBuilding.enumerated() { if let p { parcels[p].buildings.append(b) } }
+
+        // 4. Workload: households through their building (or location), incidents of the window by location.
+        let parcelLocator = PointBuckets(boxes: parcels.map(\.bbox))
+        func parcel(at point: Position) -> Int? {
+            parcelLocator.first(containing: point) { PlanarGeometry.covers(parcels[$0].geometry, point) }
+        }
+        var unplacedHouseholds: [String] = []
+        var unplacedIncidents = 0
+        for h in county.households {
+            if let p = h.buildingID.flatMap({ buildingIndex[$0] }).flatMap({ parcelOfBuilding[$0] })
+                ?? h.location.flatMap(parcel(at:)) {
+                parcels[p].counts += WorkloadCounts(households: 1, residents: h.residents)
+            } else {
+                unplacedHouseholds.append(h.householdID)
+            }
+        }
+        let window = IncidentWindow(incidents: county.incidents, days: weights.incidentDays)
+        for incident in county.incidents where window.contains(incident.reportedAt) {
+            if let p = parcel(at: incident.location) { parcels[p].counts.incidents += 1 } else { unplacedIncidents += 1 }
+        }
+
+        // 5. Adjacency: parcels of one village sharing a boundary of positive length.
+        var neighbours: [[ParcelNeighbour]] = Array(repeating: [], count: parcels.count)
+        for village in parcelsOfVillage where village.count > 1 {
+            let frame = MetricFrame(latitude: parcels[village[0]].bbox.minY)
+            let geos = try village.map { try GEOSGeometry(parcels[$0].geometry, context: context) }
+            let tree = try STRtree(boxes: village.map { parcels[$0].bbox }, context: context)
+            for (a, p) in village.enumerated() {
+                for b in try tree.query(parcels[p].bbox) where b > a {
+                    let shared = try geos[a].intersection(geos[b])
+                    let length = frame.lineLength(try shared.toGeometry())
+                    if length > 0.01 {
+                        neighbours[p].append(ParcelNeighbour(parcel: village[b], sharedM: length))
+                        neighbours[village[b]].append(ParcelNeighbour(parcel: p, sharedM: length))
+                    }
+                }
+            }
+        }
+            self.villageIndex = villageIndex
+        self.gridIndex = gridIndex
+        self.parcels = parcels
+        self.parcelsOfVillage = parcelsOfVillage
+        self.parcelOfBuilding = parcelOfBuilding
+        self.unplacedHouseholds = unplacedHouseholds
+        self.unplacedIncidents = unplacedIncidents
+        self.incidentWindowStart = window.startText
+        self.neighbours = neighbours
+    }
+
+    /// A lattice spacing in degrees from a fixed ladder, so nearby grids of similar size are cut alike.
+    static func latticeSpacing(forArea area: Double, parcels: Double) -> Double {
+        let ideal = (area / parcels).squareRoot()
+        let ladder = [0.0003, 0.0004, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01]
+        return ladder.last { $0 <= ideal } ?? ladder[0]
+    }
+
+    static func box(of polygon: Polygon) -> BoundingBox {
+        var box = BoundingBox(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+        for p in polygon.exterior.positions { box.extend(p) }
+        return box
+    }
+
+    /// The area-weighted centroid of a footprint's outer rings (the vertex mean for degenerate rings).
+    static func centre(of geometry: Geometry) -> Position {
+        var sx = 0.0, sy = 0.0, sa = 0.0
+        for polygon in geometry.polygons {
+            let ps = polygon.exterior.positions
+            guard let o = ps.first else { continue }
+            for k in 0..<(ps.count - 1) {
+                let a = Position(ps[k].x - o.x, ps[k].y - o.y), b = Position(ps[k + 1].x - o.x, ps[k + 1].y - o.y)
+                let cross = a.x * b.y - b.x * a.y
+                sa += cross
+                sx += (a.x + b.x) * cross + 3 * o.x * cross
+                sy += (a.y + b.y) * cross + 3 * o.y * cross
+            }
+        }
+        if abs(sa) > 0 { return Position(sx / (3 * sa), sy / (3 * sa)) }
+        var n = 0.0, x = 0.0, y = 0.0
+        geometry.forEachPosition { x += $0.x; y += $0.y; n += 1 }
+        return Position(x / max(n, 1), y / max(n, 1))
+    }
+}
+
+/// The incidents that count: those of the last `days` days, ending at the newest report.
+struct IncidentWindow {
+    let start: Date?
+    let startText: String?
+    private let parser = ISO8601DateFormatter()
+
+    init(incidents: [IncidentRecord], days: Int) {
+        let parser = ISO8601DateFormatter()
+        let newest = incidents.compactMap { parser.date(from: $0.reportedAt) }.max()
+        start = newest.map { $0.addingTimeInterval(-Double(days) * 86_400) }
+        startText = start.map { parser.string(from: $0) }
+    }
+
+    func contains(_ reportedAt: String) -> Bool {
+        guard let start, let date = parser.date(from: reportedAt) else { return false }
+        return date > start
+    }
+}
+
+/// Local metres around one latitude (equirectangular): good to a fraction of a percent over a village.
+struct MetricFrame {
+    let kx: Double
+    let ky = 110_574.0
+
+    init(latitude: Double) {
+        kx = 111_320.0 * cos(latitude * .pi / 180)
+    }
+
+    func area(_ geometry: Geometry) -> Double {
+        geometry.polygons.reduce(0) { sum, polygon in
+            sum + abs(polygon.exterior.signedArea2) / 2 * kx * ky
+                - polygon.holes.reduce(0) { $0 + abs($1.signedArea2) / 2 * kx * ky }
+        }
+    }
+
+    func length(_ ps: [Position]) -> Double {
+        var total = 0.0
+        for k in 1..<max(1, ps.count) {
+            let dx = (ps[k].x - ps[k - 1].x) * kx, dy = (ps[k].y - ps[k - 1].y) * ky
+            total += (dx * dx + dy * dy).squareRoot()
+        }
+        return total
+    }
+
+    func perimeter(_ geometry: Geometry) -> Double {
+        geometry.polygons.reduce(0) { sum, polygon in sum + polygon.rings.reduce(0) { $0 + length($1.positions) } }
+    }
+
+    /// Total length of the lines in a geometry (polygons and points count zero).
+    func lineLength(_ geometry: Geometry) -> Double {
+        switch geometry {
+        case .lineString(let ps): length(ps)
+        case .multiLineString(let lines): lines.reduce(0) { $0 + length($1) }
+        case .geometryCollection(let members): members.reduce(0) { $0 + lineLength($1) }
+        default: 0
+        }
+    }
+}
+
+/// Planar point-in-polygon on value geometries (boundary counts as inside), for placing points in parcels.
+enum PlanarGeometry {
+    static func covers(_ geometry: Geometry, _ p: Position) -> Bool {
+        geometry.polygons.contains { covers($0, p) }
+    }
+
+    static func covers(_ polygon: Polygon, _ p: Position) -> Bool {
+        guard let inExterior = ringSide(polygon.exterior, p) else { return true }
+        guard inExterior else { return false }
+        for hole in polygon.holes {
+            guard let inHole = ringSide(hole, p) else { return true }
+            if inHole { return false }
+        }
+        return true
+    }
+
+    /// true inside, false outside, nil on the ring.
+    static func ringSide(_ ring: LinearRing, _ p: Position) -> Bool? {
+        let ps = ring.positions
+        var inside = false
+        for k in 0..<(ps.count - 1) {
+            let a = ps[k], b = ps[k + 1]
+            let cross = (b.x - a.x) * (p.y - a.y) - (p.x - a.x) * (b.y - a.y)
+            if cross == 0 && min(a.x, b.x) <= p.x && p.x <= max(a.x, b.x) && min(a.y, b.y) <= p.y && p.y <= max(a.y, b.y) {
+                return nil
+            }
+            if (a.y > p.y) != (b.y > p.y) {
+                let x = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y)
+                if p.x < x { inside.toggle() }
+            }
+        }
+        return inside
+    }
+}
+
+/// A uniform bucket grid over bounding boxes, for "which item covers this point" and "which boxes overlap".
+struct PointBuckets {
+    let boxes: [BoundingBox]
+    let origin: Position
+    let size: Double
+    let columns: Int, rows: Int
+    let buckets: [[Int]]
+
+    init(boxes: [BoundingBox]) {
+        self.boxes = boxes
+        var all = BoundingBox(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+        for b in boxes { all.extend(b) }
+        if boxes.isEmpty { all = BoundingBox(minX: 0, minY: 0, maxX: 1, maxY: 1) }
+        let meanSide = boxes.isEmpty ? 1 : boxes.reduce(0) { $0 + max($1.maxX - $1.minX, $1.maxY - $1.minY) } / Double(boxes.count)
+        var size = max(meanSide, 1e-6)
+        while ((all.maxX - all.minX) / size) * ((all.maxY - all.minY) / size) > 4_000_000 { size *= 2 }
+        self.size = size
+        origin = Position(all.minX, all.minY)
+        columns = Int((all.maxX - all.minX) / size) + 1
+        rows = Int((all.maxY - all.minY) / size) + 1
+        var buckets = [[Int]](repeating: [], count: columns * rows)
+        for (i, b) in boxes.enumerated() {
+            let (c0, r0) = Self.cell(Position(b.minX, b.minY), origin, size, columns, rows)
+            let (c1, r1) = Self.cell(Position(b.maxX, b.maxY), origin, size, columns, rows)
+            for r in r0...r1 { for c in c0...c1 { buckets[r * columns + c].append(i) } }
+        }
+        self.buckets = buckets
+    }
+
+    private static func cell(_ p: Position, _ origin: Position, _ size: Double, _ columns: Int, _ rows: Int) -> (Int, Int) {
+        let c = min(columns - 1, max(0, Int(((p.x - origin.x) / size).rounded(.down))))
+        let r = min(rows - 1, max(0, Int(((p.y - origin.y) / size).rounded(.down))))
+        return (c, r)
+    }
+
+    /// The lowest-numbered item whose box holds `p` and that passes `test`.
+    func first(containing p: Position, where test: (Int) -> Bool) -> Int? {
+        guard p.x.isFinite, p.y.isFinite else { return nil }
+        let (c, r) = Self.cell(p, origin, size, columns, rows)
+        return buckets[r * columns + c].first { boxes[$0].contains(p) && test($0) }
+    }
+
+    func candidates(overlapping box: BoundingBox) -> [Int] {
+        let (c0, r0) = Self.cell(Position(box.minX, box.minY), origin, size, columns, rows)
+        let (c1, r1) = Self.cell(Position(box.maxX, box.maxY), origin, size, columns, rows)
+        var found = Set<Int>()
+        for r in r0...r1 { for c in c0...c1 { for i in buckets[r * columns + c] where boxes[i].intersects(box) { found.insert(i) } } }
+        return found.sorted()
+    }
+}
+
+/// Union-find with path halving.
+struct UnionFind {
+    var parent: [Int]
+    init(_ n: Int) { parent = Array(0..<n) }
+    mutating func find(_ x: Int) -> Int {
+        var x = x
+        while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+        return x
+    }
+    mutating func union(_ a: Int, _ b: Int) {
+        let ra = find(a), rb = find(b)
+        if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+    }
+}

@@ -169,7 +169,7 @@ public struct GridPlanner {
             let village = map.county.villages[component.village]
             if abs(goal - mean) > tolerance {
                 notes.append("village \(village.villageID) (\(village.name)): its \(current.count) grid(s) average " +
-                             "\(percent((goal - mean) / mean)) from the mean, outside the ±\(percent(options.band)) band; " +
+                             "\(percent((goal - mean) / mean)) from the mean, outside the ±\(Int((options.band * 100).rounded()))% band; " +
                              "grids never cross village lines, so \(goal < mean ? "fewer" : "more") grids here " +
                              "(--count target-workload or --count keep) or a village boundary change would be needed")
             }

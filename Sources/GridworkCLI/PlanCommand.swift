@@ -184,9 +184,12 @@ struct PlanDiffCommand: ParsableCommand {
         do { after = try before.withProposal(directory: proposal) } catch let error as PlanningError {
             throw PlanFailure(error.description)
         }
-        let changed = Set(after.grids.map { "\($0.gridID) \($0.geometry)" }).symmetricDifference(before.grids.map { "\($0.gridID) \($0.geometry)" })
-        let villages = Set(before.grids.filter { changed.contains("\($0.gridID) \($0.geometry)") }.compactMap(\.villageID)
-            + after.grids.filter { changed.contains("\($0.gridID) \($0.geometry)") }.compactMap(\.villageID))
+        // Figures over the villages whose grids changed.
+        let oldGrids = Dictionary(before.grids.map { ($0.gridID, $0) }, uniquingKeysWith: { a, _ in a })
+        let newGrids = Dictionary(after.grids.map { ($0.gridID, $0) }, uniquingKeysWith: { a, _ in a })
+        var villages = Set<String>()
+        for g in after.grids where oldGrids[g.gridID]?.geometry != g.geometry { if let v = g.villageID { villages.insert(v) } }
+        for g in before.grids where newGrids[g.gridID]?.geometry != g.geometry { if let v = g.villageID { villages.insert(v) } }
         let diff = PlanDiff(before: before, after: after, weights: try source.parsedWeights(), band: band,
                             villages: villages.isEmpty ? nil : villages)
         let report = diff.markdown(title: "Diff: \(proposal) against \(before.source) (\(villages.count) villages changed)")

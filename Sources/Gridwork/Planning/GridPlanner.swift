@@ -79,6 +79,38 @@ public struct GridPlanner {
         return seats
     }
 
+    /// Moves grids between villages while that lowers the number of grids outside the band (then the squared
+    /// deviation): Webster's rounding is fair but blind to the band.
+    static func improveApportionment(_ start: [Int], loads: [Double], maximum: [Int], band: Double,
+                                     extraLoad: Double, extraGrids: Int) -> [Int] {
+        var seats = start
+        let mean = (loads.reduce(0, +) + extraLoad) / Double(max(1, seats.reduce(0, +) + extraGrids))
+        guard mean > 0 else { return seats }
+        func cost(_ i: Int, _ n: Int) -> Double {
+            guard n >= 1 else { return .infinity }
+            let deviation = abs(loads[i] / Double(n) - mean) / mean
+            return Double(n) * ((deviation > band ? 1 : 0) + 0.01 * deviation * deviation)
+        }
+        for _ in 0..<(4 * loads.count + 100) {
+            var bestAdd: (Int, Double)?, bestRemove: (Int, Double)?
+            for i in loads.indices {
+                let now = cost(i, seats[i])
+                if seats[i] < maximum[i] {
+                    let delta = cost(i, seats[i] + 1) - now
+                    if bestAdd == nil || delta < bestAdd!.1 { bestAdd = (i, delta) }
+                }
+                if seats[i] > 1 {
+                    let delta = cost(i, seats[i] - 1) - now
+                    if bestRemove == nil || delta < bestRemove!.1 { bestRemove = (i, delta) }
+                }
+            }
+            guard let add = bestAdd, let remove = bestRemove, add.0 != remove.0, add.1 + remove.1 < -1e-12 else { break }
+            seats[add.0] += 1
+            seats[remove.0] -= 1
+        }
+        return seats
+    }
+
     // MARK: Rebalance
 
     public func rebalance(_ options: RebalanceOptions) throws -> GridProposal {
@@ -123,8 +155,9 @@ public struct GridPlanner {
                 notes.append("locked grids cut villages into \(components.count) free parts, more than the \(currentFree) " +
                              "free grids: each part needs its own grid, so the proposal has \(components.count - currentFree) more grids")
             }
-            counts = Self.apportion(loads: components.map(\.load), total: total, minimum: components.map { _ in 1 },
-                                    maximum: maxima)
+            counts = Self.improveApportionment(
+                Self.apportion(loads: components.map(\.load), total: total, minimum: components.map { _ in 1 }, maximum: maxima),
+                loads: components.map(\.load), maximum: maxima, band: options.band, extraLoad: lockedLoad, extraGrids: lockedCount)
         case .targetWorkload(let target):
             guard target > 0 else { throw PlanningError("--target-workload must be > 0") }
             counts = components.indices.map { min(maxima[$0], max(1, Int((components[$0].load / target).rounded()))) }
@@ -166,12 +199,24 @@ public struct GridPlanner {
             let goal = component.load / Double(current.count)
             random.improve(&current, goal: goal, tolerance: min(tolerance, 0.5 * tolerance + abs(goal - mean)) ,
                            steps: options.movesPerGrid * current.count)
+            let original = Set(Set(component.parcels.map { map.parcels[$0].gridIndex }).map { byGrid[$0].sorted() })
+            let keep = Set(current.indices.filter { original.contains(current[$0].sorted()) })
+            random.compact(&current, keep: keep, goal: goal, tolerance: min(tolerance, 0.5 * tolerance + abs(goal - mean)),
+                           steps: options.movesPerGrid / 2 * current.count)
             let village = map.county.villages[component.village]
             if abs(goal - mean) > tolerance {
-                notes.append("village \(village.villageID) (\(village.name)): its \(current.count) grid(s) average " +
-                             "\(percent((goal - mean) / mean)) from the mean, outside the ±\(Int((options.band * 100).rounded()))% band; " +
-                             "grids never cross village lines, so \(goal < mean ? "fewer" : "more") grids here " +
-                             "(--count target-workload or --count keep) or a village boundary change would be needed")
+                let n = current.count
+                var why = "village \(village.villageID) (\(village.name)): its \(n) grid(s) average " +
+                    "\(percent((goal - mean) / mean)) from the mean, outside the ±\(Int((options.band * 100).rounded()))% band; " +
+                    "grids never cross village lines"
+                if goal > mean {
+                    why += ", and with \(n + 1) grids they would average \(percent((component.load / Double(n + 1) - mean) / mean))"
+                } else if n > 1 {
+                    why += ", and with \(n - 1) grid(s) they would average \(percent((component.load / Double(n - 1) - mean) / mean))"
+                } else {
+                    why += ": the whole village carries less than the band's bottom, so only a change of village lines would help"
+                }
+                notes.append(why)
             }
             for p in component.parcels where map.workload(p) > mean * (1 + options.band) {
                 notes.append("parcel of building(s) \(map.parcels[p].buildings.prefix(3).map { map.county.buildings[$0].buildingID }.joined(separator: ", ")) " +

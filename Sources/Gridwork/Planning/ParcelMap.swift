@@ -50,10 +50,10 @@ public struct ParcelMap: Sendable {
 
     /// Cuts every village's grids into parcels.
     ///
-    /// `targetParcelsPerMeanGrid` sets the fineness: a grid with the mean workload gets about that many parcels,
-    /// a busier grid proportionally more (so its load can be shared in small steps), an idle one at least 6.
+    /// Fineness: no parcel carries more than `parcelLoadShare` of the mean grid workload unless its buildings
+    /// leave no straight gap to cut through, and a grid is cut into at least about `parcelsPerGrid` parcels.
     public init(county: PlanningCounty, weights: WorkloadWeights = WorkloadWeights(),
-                targetParcelsPerMeanGrid: Double = 12) throws {
+                parcelLoadShare: Double = 0.06, parcelsPerGrid: Double = 10) throws {
         self.county = county
         self.weights = weights
         let context = GEOSContext()
@@ -62,17 +62,23 @@ public struct ParcelMap: Sendable {
         let buildingIndex = Dictionary(county.buildings.enumerated().map { ($1.buildingID, $0) },
                                        uniquingKeysWith: { a, _ in a })
 
-        // Workload of each current grid (through the buildings' grid ids), to choose how finely to cut it.
-        var gridCounts = [WorkloadCounts](repeating: WorkloadCounts(), count: county.grids.count)
+        // Load of each building (its households and residents) and the buildings of each current grid.
+        var buildingLoad = [Double](repeating: 0, count: county.buildings.count)
         for h in county.households {
-            if let b = h.buildingID.flatMap({ buildingIndex[$0] }), let g = county.buildings[b].gridID.flatMap({ gridIndex[$0] }) {
-                gridCounts[g] += WorkloadCounts(households: 1, residents: h.residents)
+            if let b = h.buildingID.flatMap({ buildingIndex[$0] }) {
+                buildingLoad[b] += planningWorkload(WorkloadCounts(households: 1, residents: h.residents), weights: weights)
             }
         }
-        let gridLoads = gridCounts.map { planningWorkload($0, weights: weights) }
+        var buildingsOfGrid = [[Int]](repeating: [], count: county.grids.count)
+        for (b, building) in county.buildings.enumerated() {
+            if let g = building.gridID.flatMap({ gridIndex[$0] }) { buildingsOfGrid[g].append(b) }
+        }
+        let gridLoads = buildingsOfGrid.map { $0.reduce(0) { $0 + buildingLoad[$1] } }
         let meanLoad = max(gridLoads.reduce(0, +) / Double(max(1, gridLoads.count)), 1e-9)
 
-        // 1. Cut each grid by a lattice whose spacing suits its size and load.
+        // 1. Cut each grid into boxes by straight lines through the gaps between its buildings (a k-d tree):
+        //    a box is cut while it carries more than `parcelLoadShare` of the mean grid load or more than a
+        //    `1 / parcelsPerGrid` share of its grid's extent. Pieces are the grid ∩ each box (GEOS).
         var raw: [(village: Int, grid: Int, geometry: Polygon)] = []
         for (g, grid) in county.grids.enumerated() {
             guard let vid = grid.villageID, let v = villageIndex[vid] else {
@@ -80,21 +86,20 @@ public struct ParcelMap: Sendable {
                                     "among the villages); grids never cross village lines, so every grid needs its village")
             }
             guard let box = grid.geometry.boundingBox else { continue }
-            let wanted = max(6, targetParcelsPerMeanGrid * gridLoads[g] / meanLoad)
-            let area = (box.maxX - box.minX) * (box.maxY - box.minY)
-            let spacing = Self.latticeSpacing(forArea: area, parcels: wanted)
+            let items = buildingsOfGrid[g].compactMap { b in
+                county.buildings[b].geometry.boundingBox.map { BoxCutter.Item(box: $0, load: buildingLoad[b]) }
+            }
+            let cutter = BoxCutter(maxLoad: parcelLoadShare * meanLoad,
+                                   maxArea: (box.maxX - box.minX) * (box.maxY - box.minY) / parcelsPerGrid,
+                                   minSide: 0.00005)
+            var leaves: [BoundingBox] = []
+            cutter.cut(box, items, into: &leaves)
             let geos = try GEOSGeometry(grid.geometry, context: context)
-            let i0 = Int((box.minX / spacing).rounded(.down)), i1 = Int((box.maxX / spacing).rounded(.down))
-            let j0 = Int((box.minY / spacing).rounded(.down)), j1 = Int((box.maxY / spacing).rounded(.down))
-            for j in j0...j1 {
-                for i in i0...i1 {
-                    let cell = BoundingBox(minX: Double(i) * spacing, minY: Double(j) * spacing,
-                                           maxX: Double(i + 1) * spacing, maxY: Double(j + 1) * spacing)
-                    let piece = try geos.intersection(GEOSGeometry(box: cell, context: context))
-                    if try piece.isEmpty() { continue }
-                    for polygon in try piece.polygonalPart().toGeometry().polygons where abs(polygon.exterior.signedArea2) > 1e-14 {
-                        raw.append((v, g, polygon))
-                    }
+            for leaf in leaves {
+                let piece = try geos.intersection(GEOSGeometry(box: leaf, context: context))
+                if try piece.isEmpty() { continue }
+                for polygon in try piece.polygonalPart().toGeometry().polygons where abs(polygon.exterior.signedArea2) > 1e-14 {
+                    raw.append((v, g, polygon))
                 }
             }
         }
@@ -203,13 +208,6 @@ public struct ParcelMap: Sendable {
         self.unplacedIncidents = unplacedIncidents
         self.incidentWindowStart = window.startText
         self.neighbours = neighbours
-    }
-
-    /// A lattice spacing in degrees from a fixed ladder, so nearby grids of similar size are cut alike.
-    static func latticeSpacing(forArea area: Double, parcels: Double) -> Double {
-        let ideal = (area / parcels).squareRoot()
-        let ladder = [0.0003, 0.0004, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01]
-        return ladder.last { $0 <= ideal } ?? ladder[0]
     }
 
     static func box(of polygon: Polygon) -> BoundingBox {
@@ -397,4 +395,62 @@ struct UnionFind {
         let ra = find(a), rb = find(b)
         if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
     }
+}
+
+/// Cuts a box recursively by axis-parallel lines that cross no building (through the gaps between footprints),
+/// balancing load, until every box is light and small enough or no gap is left.
+struct BoxCutter {
+    struct Item {
+        var box: BoundingBox
+        var load: Double
+    }
+
+    let maxLoad: Double
+    let maxArea: Double
+    let minSide: Double
+
+    func cut(_ box: BoundingBox, _ items: [Item], into leaves: inout [BoundingBox], depth: Int = 0) {
+        let load = items.reduce(0) { $0 + $1.load }
+        let width = box.maxX - box.minX, height = box.maxY - box.minY
+        let needLoad = load > maxLoad && items.count > 1
+        let needArea = width * height > maxArea
+        guard (needLoad || needArea) && depth < 40 else { leaves.append(box); return }
+        var best: (axis: Int, position: Double, score: Double)?
+        for axis in 0..<2 {
+            let low = axis == 0 ? box.minX : box.minY, high = axis == 0 ? box.maxX : box.maxY
+            let extent = high - low
+            guard extent >= 2 * minSide else { continue }
+            let middle = (low + high) / 2
+            let sorted = items.sorted { lowEdge($0.box, axis) < lowEdge($1.box, axis) }
+            var gaps: [(Double, Double)] = []   // (position, load on the low side)
+            var reach = low, prefix = 0.0
+            for item in sorted {
+                let start = lowEdge(item.box, axis)
+                if start > reach { gaps.append(((reach + start) / 2, prefix)) }
+                reach = max(reach, highEdge(item.box, axis))
+                prefix += item.load
+            }
+            if reach < high { gaps.append(((reach + high) / 2, prefix)) }
+            if sorted.isEmpty { gaps = [(middle, 0)] }
+            for (position, left) in gaps where position >= low + minSide && position <= high - minSide {
+                let balance = load > 0 ? abs(left - load / 2) / load : 0
+                let centring = abs(position - middle) / extent
+                var score = needLoad ? balance + 0.25 * centring : centring + 0.25 * balance
+                if extent < (axis == 0 ? height : width) { score += 0.15 }
+                if best == nil || score < best!.score { best = (axis, position, score) }
+            }
+        }
+        guard let best else { leaves.append(box); return }
+        var lowBox = box, highBox = box
+        if best.axis == 0 { lowBox.maxX = best.position; highBox.minX = best.position } else {
+            lowBox.maxY = best.position; highBox.minY = best.position
+        }
+        let lowItems = items.filter { highEdge($0.box, best.axis) <= best.position }
+        let highItems = items.filter { highEdge($0.box, best.axis) > best.position }
+        cut(lowBox, lowItems, into: &leaves, depth: depth + 1)
+        cut(highBox, highItems, into: &leaves, depth: depth + 1)
+    }
+
+    private func lowEdge(_ b: BoundingBox, _ axis: Int) -> Double { axis == 0 ? b.minX : b.minY }
+    private func highEdge(_ b: BoundingBox, _ axis: Int) -> Double { axis == 0 ? b.maxX : b.maxY }
 }

@@ -192,4 +192,40 @@ struct Redistricter {
             for p in districts[e] { owner[p] = e }
         }
     }
+
+    /// Makes changed districts more compact with ReCom moves that keep both halves within `tolerance` of `goal`
+    /// (or no worse than before): the least compact changed district is merged with a changed neighbour and re-cut.
+    /// Districts in `keep` (today's grids, untouched) are left alone.
+    mutating func compact(_ districts: inout [[Int]], keep: Set<Int>, goal: Double, tolerance: Double, steps: Int) {
+        guard districts.count > 1 else { return }
+        var owner: [Int: Int] = [:]
+        for (d, parcels) in districts.enumerated() { for p in parcels { owner[p] = d } }
+        var score = districts.map(polsbyPopper)
+        var stale = 0
+        for _ in 0..<steps {
+            let open = districts.indices.filter { !keep.contains($0) && districts[$0].count > 1 }
+            guard !open.isEmpty, stale < 3 * open.count + 10 else { break }
+            let ranked = open.sorted { score[$0] < score[$1] }
+            let d = ranked[random.below(min(3, ranked.count))]
+            var adjacent = Set<Int>()
+            for p in districts[d] { for n in map.neighbours[p] { if let e = owner[n.parcel], e != d, !keep.contains(e) { adjacent.insert(e) } } }
+            guard !adjacent.isEmpty else { stale += 1; continue }
+            let candidates = adjacent.sorted()
+            let e = candidates[random.below(candidates.count)]
+            let before = max(abs(load(districts[d]) - goal), abs(load(districts[e]) - goal))
+            guard let (a, b, _) = bisect(districts[d] + districts[e], share: 0.5, slack: 0.02 * goal) else { stale += 1; continue }
+            let after = max(abs(load(a) - goal), abs(load(b) - goal))
+            let newScore = min(polsbyPopper(a), polsbyPopper(b))
+            guard after <= max(tolerance, before), newScore > min(score[d], score[e]) + 1e-6 else { stale += 1; continue }
+            stale = 0
+            let setD = Set(districts[d])
+            let aKeepsD = a.filter(setD.contains).count >= b.filter(setD.contains).count
+            districts[d] = aKeepsD ? a : b
+            districts[e] = aKeepsD ? b : a
+            score[d] = polsbyPopper(districts[d])
+            score[e] = polsbyPopper(districts[e])
+            for p in districts[d] { owner[p] = d }
+            for p in districts[e] { owner[p] = e }
+        }
+    }
 }

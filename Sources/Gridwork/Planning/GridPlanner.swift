@@ -197,11 +197,13 @@ public struct GridPlanner {
                 current.append(b)
             }
             let goal = component.load / Double(current.count)
-            random.improve(&current, goal: goal, tolerance: min(tolerance, 0.5 * tolerance + abs(goal - mean)) ,
-                           steps: options.movesPerGrid * current.count)
+            // Aim inside the band around the county mean when the village's average allows it, else around the
+            // village's own average (the best a village can do on its own).
+            let aim = abs(goal - mean) <= tolerance ? min(0.5 * tolerance, tolerance - abs(goal - mean)) : 0.5 * tolerance
+            random.improve(&current, goal: goal, tolerance: max(aim, 1e-9 * mean), steps: options.movesPerGrid * current.count)
             let original = Set(Set(component.parcels.map { map.parcels[$0].gridIndex }).map { byGrid[$0].sorted() })
             let keep = Set(current.indices.filter { original.contains(current[$0].sorted()) })
-            random.compact(&current, keep: keep, goal: goal, tolerance: min(tolerance, 0.5 * tolerance + abs(goal - mean)),
+            random.compact(&current, keep: keep, goal: goal, tolerance: max(aim, 1e-9 * mean),
                            steps: options.movesPerGrid / 2 * current.count)
             let village = map.county.villages[component.village]
             if abs(goal - mean) > tolerance {
@@ -217,6 +219,12 @@ public struct GridPlanner {
                     why += ": the whole village carries less than the band's bottom, so only a change of village lines would help"
                 }
                 notes.append(why)
+            }
+            let stillOut = current.filter { abs(random.load($0) - mean) > tolerance }.count
+            if abs(goal - mean) <= tolerance && stillOut > 0 {
+                notes.append("village \(village.villageID) (\(village.name)): \(stillOut) of its \(current.count) grids are still " +
+                             "outside the band after \(options.movesPerGrid * current.count) moves; its parcels of whole " +
+                             "buildings may be too coarse to balance exactly; another --seed or more --moves-per-grid may help")
             }
             for p in component.parcels where map.workload(p) > mean * (1 + options.band) {
                 notes.append("parcel of building(s) \(map.parcels[p].buildings.prefix(3).map { map.county.buildings[$0].buildingID }.joined(separator: ", ")) " +

@@ -432,7 +432,9 @@ struct BoxCutter {
             }
             if reach < high { gaps.append(((reach + high) / 2, prefix)) }
             if sorted.isEmpty { gaps = [(middle, 0)] }
-            for (position, left) in gaps where position >= low + minSide && position <= high - minSide {
+            // Cut lines on the 1e-7° lattice of the input coordinates (still inside the gap: its ends are on it).
+            for (position, left) in gaps.map({ (($0.0 * 1e7).rounded() / 1e7, $0.1) })
+            where position >= low + minSide && position <= high - minSide {
                 let balance = load > 0 ? abs(left - load / 2) / load : 0
                 let centring = abs(position - middle) / extent
                 var score = needLoad ? balance + 0.25 * centring : centring + 0.25 * balance

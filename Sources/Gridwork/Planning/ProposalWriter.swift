@@ -3,7 +3,7 @@ import GeoJSON
 import OrderedCollections
 
 /// Writes a proposal folder a planner opens in QGIS:
-/// - `grids.geojson`: the proposed grids (grid_id, village_id, town_id, name, workload, households, residents,
+/// - `grids.geojson`: the proposed grids (coordinates at full double precision, so they tile exactly as computed) (grid_id, village_id, town_id, name, workload, households, residents,
 ///   incidents, polsby_popper, change, locked), ready for `gridwork plan apply`;
 /// - `buildings.geojson`: every building with its proposed grid_id;
 /// - `moves.csv`: each building that changes grid, with its households;
@@ -23,7 +23,9 @@ public struct ProposalWriter {
         let county = proposal.map.county
         let band = proposal.band
 
-        let grids = try GeoJSONFeatureWriter(path: path("grids.geojson"))
+        // Full double precision: cut lines cross the old grid edges at points no 7-decimal coordinate holds, and
+        // rounding them would open centimetre slivers between neighbours. Written exactly, the grids tile as computed.
+        let grids = try GeoJSONFeatureWriter(path: path("grids.geojson"), options: GeoJSONWriteOptions(precision: 15))
         for g in proposal.grids {
             try grids.write(Feature(id: .string(g.gridID), geometry: g.geometry, properties: [
                 "grid_id": .string(g.gridID), "village_id": .string(g.villageID),

@@ -13,7 +13,7 @@ let tinySample: String = {
 }()
 
 /// Every promise a proposal makes, checked independently of how it was made.
-func expectSound(_ proposal: GridProposal, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectSound(_ proposal: GridProposal, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
     let county = proposal.proposedCounty()
     // Valid, contiguous, inside its village, tiling it: GEOS union equals the village, no overlaps.
     let check = try ProposalCheck.check(villages: county.villages, grids: county.grids)

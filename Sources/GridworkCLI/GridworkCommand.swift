@@ -6,7 +6,8 @@ public struct GridworkCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gridwork",
         abstract: "County grid management (网格化管理): import, geocode, report, dispatch.",
-        subcommands: [SampleCommand.self, ImportCommand.self, VersionsCommand.self, GeocodeCommand.self, PlanCommand.self]
+        subcommands: [SampleCommand.self, ImportCommand.self, VersionsCommand.self, GeocodeCommand.self,
+                      CoverageCommand.self, WorkloadCommand.self, ExportCommand.self, PlanCommand.self]
     )
 
     public init() {}

@@ -11,7 +11,7 @@ struct PlanCommand: ParsableCommand {
             Proposals are built from parcels: pieces of each village cut by GEOS from its current grids and a \
             regular lattice, each holding whole buildings. Grouping parcels keeps every grid inside its village, \
             contiguous and made of whole buildings, and the grids tile the village. Every command except apply \
-            writes a proposal folder (--out): grids.geojson, buildings.geojson, moves.csv, report.md, proposal.svg. \
+            writes a proposal folder (--out): grids.geojson, buildings.geojson, proposal.gpkg, moves.csv, report.md, proposal.png. \
             Nothing changes in the database until `plan apply`.
             """,
         subcommands: [PlanRebalanceCommand.self, PlanSplitCommand.self, PlanMergeCommand.self, PlanMoveCommand.self,
@@ -26,16 +26,18 @@ struct PlanSourceOptions: ParsableArguments {
     @Option(help: "Or a folder in the sample layout (villages.geojson, grids.geojson, buildings.geojson, households.csv, incidents.csv, staff.csv).")
     var dir: String?
     @Option(help: "Start from this proposal folder instead of the current grids (to chain edits).") var from: String?
-    @Option(help: "Workload weights, e.g. household=1,resident=0.25,incident=2 (incidents of the last 365 days).")
-    var weights: String = "household=1,resident=0.25,incident=2"
+    @Option(help: "Weights of the workload index (JSON file, as for `gridwork workload`; default: its defaults).")
+    var weights: String?
+    @Option(name: .customLong("window-days"), help: "Count incidents reported in this many days.") var windowDays = 365
 
     func validate() throws {
         if (db == nil) == (dir == nil) { throw ValidationError("give either --db FILE or --dir FOLDER") }
-        _ = try parsedWeights()
+        if windowDays < 1 { throw ValidationError("--window-days must be ≥ 1") }
     }
 
     func parsedWeights() throws -> WorkloadWeights {
-        do { return try WorkloadWeights(parsing: weights) } catch { throw ValidationError("--weights: \(error)") }
+        guard let weights else { return WorkloadWeights() }
+        do { return try WorkloadWeights.load(path: weights) } catch { throw ValidationError("--weights: \(error)") }
     }
 
     func county() throws -> PlanningCounty {
@@ -56,7 +58,7 @@ struct PlanSourceOptions: ParsableArguments {
     }
 
     func map() throws -> ParcelMap {
-        try ParcelMap(county: county(), weights: parsedWeights())
+        try ParcelMap(county: county(), weights: parsedWeights(), windowDays: windowDays)
     }
 }
 
@@ -72,7 +74,7 @@ func finish(_ proposal: GridProposal, out: String, started: Date) throws {
           "\(diff.newGrids.count) new, \(diff.retiredGrids.count) retired grids")
     for note in proposal.notes.prefix(10) { print("note: \(note)") }
     if proposal.notes.count > 10 { print("note: … \(proposal.notes.count - 10) more in \(out)/report.md") }
-    print("proposal written to \(out) (grids.geojson, buildings.geojson, moves.csv, report.md, proposal.svg) in " +
+    print("proposal written to \(out) (grids.geojson, buildings.geojson, proposal.gpkg, moves.csv, report.md, proposal.png) in " +
           String(format: "%.1f s", Date().timeIntervalSince(started)))
 }
 
@@ -190,7 +192,8 @@ struct PlanDiffCommand: ParsableCommand {
         var villages = Set<String>()
         for g in after.grids where oldGrids[g.gridID]?.geometry != g.geometry { if let v = g.villageID { villages.insert(v) } }
         for g in before.grids where newGrids[g.gridID]?.geometry != g.geometry { if let v = g.villageID { villages.insert(v) } }
-        let diff = PlanDiff(before: before, after: after, weights: try source.parsedWeights(), band: band,
+        let diff = try PlanDiff(before: before, after: after, weights: try source.parsedWeights(),
+                                windowDays: source.windowDays, band: band,
                             villages: villages.isEmpty ? nil : villages)
         let report = diff.markdown(title: "Diff: \(proposal) against \(before.source) (\(villages.count) villages changed)")
         print(report)

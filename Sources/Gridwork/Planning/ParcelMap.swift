@@ -1,6 +1,7 @@
 import Foundation
 import GeoJSON
 import GridGeometry
+import GridProjection
 
 /// A parcel (地块): a small piece of one village, cut by GEOS from one current grid and a regular lattice,
 /// holding whole buildings. Parcels tile their village, so any grouping of a village's parcels into
@@ -30,6 +31,8 @@ public struct ParcelNeighbour: Sendable, Hashable {
 public struct ParcelMap: Sendable {
     public let county: PlanningCounty
     public let weights: WorkloadWeights
+    /// Incidents of the last `windowDays` days (ending at the newest report) count in the workload.
+    public let windowDays: Int
     public var parcels: [Parcel]
     public var neighbours: [[ParcelNeighbour]]
     /// Parcel indices of each village.
@@ -52,8 +55,9 @@ public struct ParcelMap: Sendable {
     ///
     /// Fineness: no parcel carries more than `parcelLoadShare` of the mean grid workload unless its buildings
     /// leave no straight gap to cut through, and a grid is cut into at least about `parcelsPerGrid` parcels.
-    public init(county: PlanningCounty, weights: WorkloadWeights = WorkloadWeights(),
+    public init(county: PlanningCounty, weights: WorkloadWeights = WorkloadWeights(), windowDays: Int = 365,
                 parcelLoadShare: Double = 0.06, parcelsPerGrid: Double = 10) throws {
+        self.windowDays = windowDays
         self.county = county
         self.weights = weights
         let context = GEOSContext()
@@ -62,12 +66,15 @@ public struct ParcelMap: Sendable {
         let buildingIndex = Dictionary(county.buildings.enumerated().map { ($1.buildingID, $0) },
                                        uniquingKeysWith: { a, _ in a })
 
-        // Load of each building (its households and residents) and the buildings of each current grid.
+        // Load of each building (itself, its households and residents) and the buildings of each current grid.
         var buildingLoad = [Double](repeating: 0, count: county.buildings.count)
         for h in county.households {
             if let b = h.buildingID.flatMap({ buildingIndex[$0] }) {
                 buildingLoad[b] += planningWorkload(WorkloadCounts(households: 1, residents: h.residents), weights: weights)
             }
+        }
+        for b in buildingLoad.indices {
+            buildingLoad[b] += planningWorkload(WorkloadCounts(buildings: 1), weights: weights)
         }
         var buildingsOfGrid = [[Int]](repeating: [], count: county.grids.count)
         for (b, building) in county.buildings.enumerated() {
@@ -102,6 +109,17 @@ public struct ParcelMap: Sendable {
                     raw.append((v, g, polygon))
                 }
             }
+        }
+
+        // Node the pieces of each village: cut points computed by different overlays on one edge differ by ~1e-16°,
+        // so snap vertices closer than 1e-10° together and insert each vertex into the edges it lies on. Then
+        // neighbouring pieces share identical vertices and unions of pieces are clean.
+        var piecesOfVillage = [[Int]](repeating: [], count: county.villages.count)
+        for (i, piece) in raw.enumerated() { piecesOfVillage[piece.village].append(i) }
+        for members in piecesOfVillage where members.count > 1 {
+            var polygons = members.map { raw[$0].geometry }
+            Noder.node(&polygons, tolerance: 1e-10)
+            for (k, i) in members.enumerated() { raw[i].geometry = polygons[k] }
         }
 
         // 2. Place buildings by their footprint centre; merge pieces a footprint overlaps.
@@ -156,11 +174,17 @@ public struct ParcelMap: Sendable {
             let frame = MetricFrame(latitude: Self.centre(of: county.villages[v].geometry).y)
             parcels.append(Parcel(index: k, villageIndex: v, gridIndex: raw[largest].grid, geometry: geometry,
                                   bbox: geometry.boundingBox!, areaM2: frame.area(geometry),
-                                  perimeterM: frame.perimeter(geometry), buildings: [], counts: WorkloadCounts()))
+                                  perimeterM: frame.perimeter(geometry), buildings: [],
+                                  counts: WorkloadCounts(areaM2: Geodesic.area(of: geometry))))
             parcelsOfVillage[v].append(k)
         }
         let parcelOfBuilding = homeOfBuilding.map { $0.map { classOf[$0] } }
-        for (b, p) in parcelOfBuilding.enumerated() { if let p { parcels[p].buildings.append(b) } }
+        for (b, p) in parcelOfBuilding.enumerated() {
+            if let p {
+                parcels[p].buildings.append(b)
+                parcels[p].counts.buildings += 1
+            }
+        }
 
         // 4. Workload: households through their building (or location), incidents of the window by location.
         let parcelLocator = PointBuckets(boxes: parcels.map(\.bbox))
@@ -177,9 +201,13 @@ public struct ParcelMap: Sendable {
                 unplacedHouseholds.append(h.householdID)
             }
         }
-        let window = IncidentWindow(incidents: county.incidents, days: weights.incidentDays)
-        for incident in county.incidents where window.contains(incident.reportedAt) {
-            if let p = parcel(at: incident.location) { parcels[p].counts.incidents += 1 } else { unplacedIncidents += 1 }
+        let window = IncidentWindow(incidents: county.incidents, days: windowDays)
+        for incident in county.incidents {
+            let recent = window.contains(incident.reportedAt), open = incident.status != "closed"
+            guard recent || open else { continue }
+            guard let p = parcel(at: incident.location) else { unplacedIncidents += 1; continue }
+            if recent { parcels[p].counts.incidentsByCategory[incident.category, default: 0] += 1 }
+            if open { parcels[p].counts.openIncidents += 1 }
         }
 
         // 5. Adjacency: parcels of one village sharing a boundary of positive length.
@@ -237,22 +265,23 @@ public struct ParcelMap: Sendable {
     }
 }
 
-/// The incidents that count: those of the last `days` days, ending at the newest report.
+/// The incidents that count: those of the last `days` days, ending at the newest report (as `WorkloadReport`).
 struct IncidentWindow {
     let start: Date?
+    let end: Date?
     let startText: String?
-    private let parser = ISO8601DateFormatter()
+
+    static func date(_ text: String) -> Date? { fastISO8601(text) ?? ISO8601DateFormatter().date(from: text) }
 
     init(incidents: [IncidentRecord], days: Int) {
-        let parser = ISO8601DateFormatter()
-        let newest = incidents.compactMap { parser.date(from: $0.reportedAt) }.max()
-        start = newest.map { $0.addingTimeInterval(-Double(days) * 86_400) }
-        startText = start.map { parser.string(from: $0) }
+        end = incidents.compactMap { Self.date($0.reportedAt) }.max()
+        start = end.map { $0.addingTimeInterval(-Double(days) * 86_400) }
+        startText = start.map { ISO8601DateFormatter().string(from: $0) }
     }
 
     func contains(_ reportedAt: String) -> Bool {
-        guard let start, let date = parser.date(from: reportedAt) else { return false }
-        return date > start
+        guard let start, let end, let date = Self.date(reportedAt) else { return false }
+        return date > start && date <= end
     }
 }
 
@@ -455,4 +484,70 @@ struct BoxCutter {
 
     private func lowEdge(_ b: BoundingBox, _ axis: Int) -> Double { axis == 0 ? b.minX : b.minY }
     private func highEdge(_ b: BoundingBox, _ axis: Int) -> Double { axis == 0 ? b.maxX : b.maxY }
+}
+
+/// Makes polygons that meet along edges share identical vertices: vertices within `tolerance` of each other become
+/// one, and every vertex lying within `tolerance` of another polygon's edge is inserted into that edge.
+enum Noder {
+    static func node(_ polygons: inout [Polygon], tolerance: Double) {
+        // 1. Snap vertices together (first seen wins), through a hash of cells of the tolerance's size.
+        let cell = tolerance * 4
+        func key(_ p: Position) -> SIMD2<Int64> {
+            SIMD2(Int64((p.x / cell).rounded(.down)), Int64((p.y / cell).rounded(.down)))
+        }
+        var cells: [SIMD2<Int64>: [Position]] = [:]
+        var snapped: [Position: Position] = [:]
+        for polygon in polygons {
+            for ring in polygon.rings {
+                for p in ring.positions where snapped[p] == nil {
+                    let k = key(p)
+                    var target = p
+                    search: for dx in Int64(-1)...1 {
+                        for dy in Int64(-1)...1 {
+                            for q in cells[k &+ SIMD2(dx, dy)] ?? [] where abs(q.x - p.x) <= tolerance && abs(q.y - p.y) <= tolerance {
+                                target = q
+                                break search
+                            }
+                        }
+                    }
+                    if target == p { cells[k, default: []].append(p) }
+                    snapped[p] = target
+                }
+            }
+        }
+        let points = Array(Set(snapped.values))
+        var box = BoundingBox(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+        for p in points { box.extend(p) }
+        let buckets = PointBuckets(boxes: points.map { BoundingBox(minX: $0.x, minY: $0.y, maxX: $0.x, maxY: $0.y) })
+
+        // 2. Rebuild each ring with snapped vertices and the vertices lying on its edges.
+        func rebuild(_ ring: LinearRing) -> LinearRing {
+            let ps = ring.positions.map { snapped[$0] ?? $0 }
+            var out: [Position] = []
+            for k in 0..<(ps.count - 1) {
+                let a = ps[k], b = ps[k + 1]
+                if out.last != a { out.append(a) }
+                guard a != b else { continue }
+                let segment = BoundingBox(minX: min(a.x, b.x) - tolerance, minY: min(a.y, b.y) - tolerance,
+                                          maxX: max(a.x, b.x) + tolerance, maxY: max(a.y, b.y) + tolerance)
+                let dx = b.x - a.x, dy = b.y - a.y
+                let length2 = dx * dx + dy * dy
+                var inserts: [(Double, Position)] = []
+                for i in buckets.candidates(overlapping: segment) {
+                    let p = points[i]
+                    guard p != a && p != b else { continue }
+                    let t = ((p.x - a.x) * dx + (p.y - a.y) * dy) / length2
+                    guard t > 0 && t < 1 else { continue }
+                    let cx = a.x + t * dx - p.x, cy = a.y + t * dy - p.y
+                    if cx * cx + cy * cy <= tolerance * tolerance { inserts.append((t, p)) }
+                }
+                for (_, p) in inserts.sorted(by: { $0.0 < $1.0 }) where out.last != p { out.append(p) }
+            }
+            if let first = out.first, out.last != first { out.append(first) }
+            return LinearRing(out)
+        }
+        for k in polygons.indices {
+            polygons[k] = Polygon(exterior: rebuild(polygons[k].exterior), holes: polygons[k].holes.map(rebuild))
+        }
+    }
 }

@@ -34,44 +34,46 @@ public struct BalanceFigures: Sendable, Hashable {
     }
 }
 
-/// Workload and shape of each grid of a county, measured from its buildings (households) and by locating
-/// incidents in the grid polygons: independent of parcels, so old and proposed grids are measured alike.
+/// Workload and shape of each grid of a county, measured by the reports module on the grid polygons:
+/// independent of parcels, so old and proposed grids are measured alike.
 public struct GridMeasures: Sendable {
     public var gridIDs: [String]
     public var villageIDs: [String?]
-    public var counts: [WorkloadCounts]
+    /// Raw workload of the reports module's index.
     public var workloads: [Double]
+    /// Households of each grid, as the workload report counts them (by location, else by building).
+    public var households: [Int]
     public var polsbyPopper: [Double]
     /// Households of each grid (ids), through their building.
     public var householdsOfGrid: [String: [String]]
 
-    public init(county: PlanningCounty, weights: WorkloadWeights) {
+    /// Workloads come from the reports module (`WorkloadReport.compute`, raw workload), so the planner's figures
+    /// are the ones the workload report shows.
+    public init(county: PlanningCounty, weights: WorkloadWeights, windowDays: Int = 365) throws {
         gridIDs = county.grids.map(\.gridID)
         villageIDs = county.grids.map(\.villageID)
+        let report = try WorkloadReport.compute(
+            CountyLayers(villages: county.villages, grids: county.grids, buildings: county.buildings,
+                         households: county.households, staff: county.staff, incidents: county.incidents),
+            options: WorkloadOptions(weights: weights, windowDays: windowDays))
+        let rows = Dictionary(report.grids.map { ($0.gridID, $0) }, uniquingKeysWith: { a, _ in a })
+        workloads = gridIDs.map { rows[$0]?.rawWorkload ?? 0 }
+        households = gridIDs.map { rows[$0]?.households ?? 0 }
         let index = Dictionary(county.grids.enumerated().map { ($1.gridID, $0) }, uniquingKeysWith: { a, _ in a })
         let gridOfBuilding = Dictionary(county.buildings.map { ($0.buildingID, $0.gridID) }, uniquingKeysWith: { a, _ in a })
-        var counts = [WorkloadCounts](repeating: WorkloadCounts(), count: county.grids.count)
-        var households: [String: [String]] = [:]
+        var byGrid: [String: [String]] = [:]
         let buckets = PointBuckets(boxes: county.grids.map { $0.geometry.boundingBox ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) })
-        func grid(at p: Position) -> Int? { buckets.first(containing: p) { PlanarGeometry.covers(county.grids[$0].geometry, p) } }
         for h in county.households {
-            let g = h.buildingID.flatMap { gridOfBuilding[$0] ?? nil }.flatMap { index[$0] } ?? h.location.flatMap(grid(at:))
-            guard let g else { continue }
-            counts[g] += WorkloadCounts(households: 1, residents: h.residents)
-            households[county.grids[g].gridID, default: []].append(h.householdID)
+            let g = h.buildingID.flatMap { gridOfBuilding[$0] ?? nil }.flatMap { index[$0] }
+                ?? h.location.flatMap { p in buckets.first(containing: p) { PlanarGeometry.covers(county.grids[$0].geometry, p) } }
+            if let g { byGrid[county.grids[g].gridID, default: []].append(h.householdID) }
         }
-        let window = IncidentWindow(incidents: county.incidents, days: weights.incidentDays)
-        for incident in county.incidents where window.contains(incident.reportedAt) {
-            if let g = grid(at: incident.location) { counts[g].incidents += 1 }
-        }
-        self.counts = counts
-        workloads = counts.map { planningWorkload($0, weights: weights) }
+        householdsOfGrid = byGrid
         polsbyPopper = county.grids.map { grid in
             let frame = MetricFrame(latitude: ParcelMap.centre(of: grid.geometry).y)
             let area = frame.area(grid.geometry), perimeter = frame.perimeter(grid.geometry)
             return perimeter > 0 ? 4 * .pi * area / (perimeter * perimeter) : 0
         }
-        householdsOfGrid = households
     }
 
     public func figures(villages: Set<String>?, band: Double) -> BalanceFigures {
@@ -112,10 +114,10 @@ public struct PlanDiff: Sendable {
 
     /// Compares two states of one county (same buildings and people, different grids). Figures are over the grids
     /// of `villages` (all when nil).
-    public init(before: PlanningCounty, after: PlanningCounty, weights: WorkloadWeights, band: Double,
-                villages: Set<String>? = nil) {
-        let old = GridMeasures(county: before, weights: weights)
-        let new = GridMeasures(county: after, weights: weights)
+    public init(before: PlanningCounty, after: PlanningCounty, weights: WorkloadWeights, windowDays: Int = 365,
+                band: Double, villages: Set<String>? = nil) throws {
+        let old = try GridMeasures(county: before, weights: weights, windowDays: windowDays)
+        let new = try GridMeasures(county: after, weights: weights, windowDays: windowDays)
         let newGrid = Dictionary(after.buildings.map { ($0.buildingID, $0.gridID) }, uniquingKeysWith: { a, _ in a })
         var householdsOfBuilding: [String: Int] = [:]
         for h in before.households { if let b = h.buildingID { householdsOfBuilding[b, default: 0] += 1 } }
@@ -137,8 +139,8 @@ public struct PlanDiff: Sendable {
             guard let g = s.gridID, let o = oldIndex[g] else { return nil }
             let n = newIndex[g]
             guard n == nil || gained[g, default: 0] > 0 || lost[g, default: 0] > 0 else { return nil }
-            return WorkerChange(staffID: s.staffID, name: s.name, gridID: g, householdsBefore: old.counts[o].households,
-                                householdsAfter: n.map { new.counts[$0].households }, workloadBefore: old.workloads[o],
+            return WorkerChange(staffID: s.staffID, name: s.name, gridID: g, householdsBefore: old.households[o],
+                                householdsAfter: n.map { new.households[$0] }, workloadBefore: old.workloads[o],
                                 workloadAfter: n.map { new.workloads[$0] }, gainedHouseholds: gained[g, default: 0],
                                 lostHouseholds: lost[g, default: 0])
         }

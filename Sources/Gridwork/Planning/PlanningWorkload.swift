@@ -1,75 +1,54 @@
 import Foundation
 
-/// The weights of the planner's workload index of a set of buildings.
-///
-/// Until the reports module's `WorkloadReport` index is on main, the planner defines the workload of a set of
-/// buildings in exactly one place, `planningWorkload(_:weights:)`, so that index can replace it later.
-public struct WorkloadWeights: Sendable, Hashable, Codable {
-    /// Weight of one household (户).
-    public var household: Double
-    /// Weight of one resident.
-    public var resident: Double
-    /// Weight of one incident reported in the window (by default the last 365 days of the history).
-    public var incident: Double
-    /// How many days of incident history count, ending at the newest incident (or at `asOf`).
-    public var incidentDays: Int
-
-    public init(household: Double = 1, resident: Double = 0.25, incident: Double = 2, incidentDays: Int = 365) {
-        self.household = household
-        self.resident = resident
-        self.incident = incident
-        self.incidentDays = incidentDays
-    }
-
-    /// Parses `household=1,resident=0.25,incident=2`; names left out keep their default.
-    public init(parsing text: String) throws {
-        self.init()
-        for part in text.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2, let value = Double(pair[1]), value.isFinite, value >= 0 else {
-                throw PlanningError("weights: cannot read \"\(part)\"; write name=number pairs such as household=1,resident=0.25,incident=2")
-            }
-            switch pair[0] {
-            case "household", "households": household = value
-            case "resident", "residents": resident = value
-            case "incident", "incidents": incident = value
-            default:
-                throw PlanningError("weights: unknown name \"\(pair[0])\"; the names are household, resident and incident")
-            }
-        }
-    }
-
-    public var description: String {
-        "household=\(household),resident=\(resident),incident=\(incident) (incidents of the last \(incidentDays) days)"
-    }
-}
-
-/// What a set of buildings (or parcels) holds: the inputs of the workload index.
+/// What a set of buildings (a parcel, or a grid made of parcels) holds: the inputs of the workload index.
+/// Every field adds up over parcels, so a grid's counts are the sum of its parcels' counts.
 public struct WorkloadCounts: Sendable, Hashable {
     public var households = 0
     public var residents = 0
-    public var incidents = 0
+    public var buildings = 0
+    public var areaM2 = 0.0
+    /// Incidents reported in the window, by category.
+    public var incidentsByCategory: [String: Int] = [:]
+    /// Incidents not closed (whenever reported).
+    public var openIncidents = 0
 
-    public init(households: Int = 0, residents: Int = 0, incidents: Int = 0) {
+    public init(households: Int = 0, residents: Int = 0, buildings: Int = 0, areaM2: Double = 0,
+                incidentsByCategory: [String: Int] = [:], openIncidents: Int = 0) {
         self.households = households
         self.residents = residents
-        self.incidents = incidents
+        self.buildings = buildings
+        self.areaM2 = areaM2
+        self.incidentsByCategory = incidentsByCategory
+        self.openIncidents = openIncidents
     }
+
+    /// Incidents reported in the window, all categories.
+    public var incidents: Int { incidentsByCategory.values.reduce(0, +) }
 
     public static func + (a: WorkloadCounts, b: WorkloadCounts) -> WorkloadCounts {
         WorkloadCounts(households: a.households + b.households, residents: a.residents + b.residents,
-                       incidents: a.incidents + b.incidents)
+                       buildings: a.buildings + b.buildings, areaM2: a.areaM2 + b.areaM2,
+                       incidentsByCategory: a.incidentsByCategory.merging(b.incidentsByCategory, uniquingKeysWith: +),
+                       openIncidents: a.openIncidents + b.openIncidents)
     }
 
     public static func += (a: inout WorkloadCounts, b: WorkloadCounts) { a = a + b }
 }
 
-/// The planner's workload index of a set of buildings: households, residents and recent incidents, weighted.
+/// The planner's workload of a set of buildings: the raw workload of the reports module's index
+/// (`WorkloadReport.compute`, weights `WorkloadWeights`): households, residents, buildings, area, open incidents
+/// and incidents of the window by category, weighted. The report's index is 100 × raw / mean raw, so balancing
+/// raw workloads around their mean balances the index around 100.
 ///
-/// This is the one function to swap for the reports module's `WorkloadReport` index once it lands.
+/// This is the one place the planner defines workload; `PlanningTests` checks it against `WorkloadReport` grid by grid.
 public func planningWorkload(_ counts: WorkloadCounts, weights: WorkloadWeights) -> Double {
-    weights.household * Double(counts.households) + weights.resident * Double(counts.residents)
-        + weights.incident * Double(counts.incidents)
+    var raw = Double(counts.households) * weights.households + Double(counts.residents) * weights.residents
+    raw += Double(counts.buildings) * weights.buildings + counts.areaM2 / 1e6 * weights.areaKm2
+    raw += Double(counts.openIncidents) * weights.openIncidents
+    for (category, count) in counts.incidentsByCategory {
+        raw += Double(count) * weights.incidents * (weights.categories[category] ?? 1)
+    }
+    return raw
 }
 
 /// A planning job that cannot go on, with what to do about it.

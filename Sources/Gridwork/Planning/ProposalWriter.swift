@@ -7,7 +7,8 @@ import OrderedCollections
 ///   incidents, polsby_popper, change, locked), ready for `gridwork plan apply`;
 /// - `buildings.geojson`: every building with its proposed grid_id;
 /// - `moves.csv`: each building that changes grid, with its households;
-/// - `report.md`: before/after figures, notes, workers affected; `proposal.svg`: a picture of the scope.
+/// - `proposal.gpkg`: the same two layers as a GeoPackage (the reports module's `GeoPackageWriter`);
+/// - `report.md`: before/after figures, notes, workers affected; `proposal.png`: a picture of the scope.
 public struct ProposalWriter {
     public let proposal: GridProposal
 
@@ -26,8 +27,9 @@ public struct ProposalWriter {
         // Full double precision: cut lines cross the old grid edges at points no 7-decimal coordinate holds, and
         // rounding them would open centimetre slivers between neighbours. Written exactly, the grids tile as computed.
         let grids = try GeoJSONFeatureWriter(path: path("grids.geojson"), options: GeoJSONWriteOptions(precision: 15))
+        var gridFeatures: [Feature] = []
         for g in proposal.grids {
-            try grids.write(Feature(id: .string(g.gridID), geometry: g.geometry, properties: [
+            gridFeatures.append(Feature(id: .string(g.gridID), geometry: g.geometry, properties: [
                 "grid_id": .string(g.gridID), "village_id": .string(g.villageID),
                 "town_id": g.townID.map(JSONValue.string) ?? .null, "name": .string(g.name),
                 "workload": .number((g.workload * 100).rounded() / 100), "households": .number(Double(g.counts.households)),
@@ -35,11 +37,13 @@ public struct ProposalWriter {
                 "polsby_popper": .number((g.polsbyPopper * 1000).rounded() / 1000), "change": .string(g.change.rawValue),
                 "locked": .bool(g.locked),
             ]))
+            try grids.write(gridFeatures[gridFeatures.count - 1])
         }
         try grids.finish()
 
         let ids = proposal.buildingGridIDs()
         let buildings = try GeoJSONFeatureWriter(path: path("buildings.geojson"))
+        var buildingFeatures: [Feature] = []
         for (b, building) in county.buildings.enumerated() {
             var properties: OrderedDictionary<String, JSONValue> = [
                 "building_id": .string(building.buildingID),
@@ -48,15 +52,23 @@ public struct ProposalWriter {
             ]
             if let floors = building.floors { properties["floors"] = .number(Double(floors)) }
             if let old = building.gridID, old != ids[b] { properties["previous_grid_id"] = .string(old) }
-            try buildings.write(Feature(id: .string(building.buildingID), geometry: building.geometry, properties: properties))
+            buildingFeatures.append(Feature(id: .string(building.buildingID), geometry: building.geometry, properties: properties))
+            try buildings.write(buildingFeatures[buildingFeatures.count - 1])
         }
         try buildings.finish()
+        let geopackage = path("proposal.gpkg")
+        try? FileManager.default.removeItem(atPath: geopackage)
+        try GeoPackageWriter(path: geopackage).write(layer: "proposed_grids", features: gridFeatures,
+                                                     description: "proposed grids: \(proposal.operation)")
+        try GeoPackageWriter(path: geopackage).write(layer: "buildings", features: buildingFeatures,
+                                                     description: "buildings with their proposed grid")
 
-        let diff = PlanDiff(before: county, after: proposal.proposedCounty(), weights: proposal.map.weights, band: band,
+        let diff = try PlanDiff(before: county, after: proposal.proposedCounty(), weights: proposal.map.weights,
+                                windowDays: proposal.map.windowDays, band: band,
                             villages: Set(proposal.scopeVillageIDs))
         try Self.writeMoves(diff, to: path("moves.csv"))
         var report = diff.markdown(title: "Proposal: \(proposal.operation)")
-        report += "\nSource: \(county.source). Seed \(proposal.seed). Workload index: \(proposal.map.weights.description)"
+        report += "\nSource: \(county.source). Seed \(proposal.seed). Workload: raw workload of the reports' index (WorkloadWeights: households \(proposal.map.weights.households), residents \(proposal.map.weights.residents), buildings \(proposal.map.weights.buildings), area_km2 \(proposal.map.weights.areaKm2), incidents \(proposal.map.weights.incidents), open_incidents \(proposal.map.weights.openIncidents)), incidents of \(proposal.map.windowDays) days"
         if let start = proposal.map.incidentWindowStart { report += ", window from \(start)" }
         report += ". Parcels: \(proposal.map.parcels.count).\n"
         if !proposal.notes.isEmpty {
@@ -66,9 +78,10 @@ public struct ProposalWriter {
         if !proposal.map.unplacedHouseholds.isEmpty {
             report += "\n\(proposal.map.unplacedHouseholds.count) household(s) have neither a building in a grid nor a location: not counted.\n"
         }
-        report += "\n![proposal](proposal.svg)\n"
+        report += "\n![proposal: grids by workload index (100 = mean; pale yellow 50, orange 100, red 150, dark red 200), " +
+            "current grid lines grey, proposed black](proposal.png)\n"
         try report.write(toFile: path("report.md"), atomically: true, encoding: .utf8)
-        try ProposalPicture(proposal: proposal).svg().write(toFile: path("proposal.svg"), atomically: true, encoding: .utf8)
+        try ProposalPicture(proposal: proposal).map().writePNG(to: path("proposal.png"))
         return diff
     }
 
@@ -80,45 +93,24 @@ public struct ProposalWriter {
     }
 }
 
-/// An SVG picture of a proposal over its scope: grids coloured by deviation from the mean (blue under, white in
-/// band, red over), proposed boundaries in black, current ones dashed grey underneath.
+/// A PNG picture of a proposal over its scope, drawn with the reports module's `WorkloadMap`: grids filled by
+/// workload index (100 = the scope's mean; the report's colour scale), current grid lines in light grey under the
+/// proposed ones in black.
 struct ProposalPicture {
     let proposal: GridProposal
 
-    func svg(width: Double = 1000) -> String {
+    func map(width: Int = 1200) -> WorkloadMap {
         let scope = Set(proposal.scopeVillageIDs)
         let grids = proposal.grids.filter { scope.contains($0.villageID) }
         let old = proposal.map.county.grids.filter { scope.contains($0.villageID ?? "") }
-        var box = BoundingBox(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
-        for g in grids { if let b = g.geometry.boundingBox { box.extend(b) } }
-        guard box.minX.isFinite else { return "<svg xmlns=\"http://www.w3.org/2000/svg\"/>" }
-        let kx = cos((box.minY + box.maxY) / 2 * .pi / 180)
-        let scale = width / max((box.maxX - box.minX) * kx, 1e-12)
-        let height = (box.maxY - box.minY) * scale + 40
-        func path(_ geometry: Geometry) -> String {
-            geometry.polygons.flatMap(\.rings).map { ring in
-                "M" + ring.positions.map { String(format: "%.1f,%.1f", ($0.x - box.minX) * kx * scale, (box.maxY - $0.y) * scale + 30) }
-                    .joined(separator: "L") + "Z"
-            }.joined()
-        }
+        var box: BoundingBox?
+        for g in grids { if let b = g.geometry.boundingBox { box = box.map { var m = $0; m.extend(b); return m } ?? b } }
+        var picture = WorkloadMap(box: box ?? BoundingBox(minX: 0, minY: 0, maxX: 1, maxY: 1), width: width)
         let mean = grids.reduce(0) { $0 + $1.workload } / Double(max(1, grids.count))
-        func colour(_ w: Double) -> String {
-            let d = mean > 0 ? (w - mean) / mean : 0
-            if abs(d) <= proposal.band { return "#f4f4f4" }
-            let t = min(1, (abs(d) - proposal.band) / 0.5)
-            let c = Int(230 - 150 * t)
-            return d > 0 ? "rgb(240,\(c),\(c))" : "rgb(\(c),\(c),240)"
-        }
-        var out = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"4\" y=\"18\" font-size=\"14\">\(proposal.operation): \(grids.count) grids; white within ±\(Int(proposal.band * 100))% of the mean workload, red above, blue below; dashed: current grids</text>"]
-        for g in grids {
-            out.append("<path d=\"\(path(g.geometry))\" fill=\"\(colour(g.workload))\" fill-rule=\"evenodd\" stroke=\"none\"><title>\(g.gridID) workload \(Int(g.workload))</title></path>")
-        }
-        for g in old { out.append("<path d=\"\(path(g.geometry))\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.6\" stroke-dasharray=\"3,2\"/>") }
-        for g in grids { out.append("<path d=\"\(path(g.geometry))\" fill=\"none\" stroke=\"black\" stroke-width=\"0.9\"/>") }
-        out.append("</svg>")
-        return out.joined(separator: "\n")
+        for g in grids { picture.fill(g.geometry, colour: WorkloadMap.colour(mean > 0 ? 100 * g.workload / mean : 0)) }
+        for g in old { picture.outline(g.geometry, colour: (170, 170, 170)) }
+        for g in grids { picture.outline(g.geometry, colour: (0, 0, 0)) }
+        return picture
     }
 }
 

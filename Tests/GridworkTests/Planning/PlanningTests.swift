@@ -39,7 +39,7 @@ func expectSound(_ proposal: GridProposal, sourceLocation: Testing.SourceLocatio
                 "building \(building.buildingID) is not inside grid \(id)", sourceLocation: sourceLocation)
     }
     // Every household is in exactly one grid.
-    let measures = GridMeasures(county: county, weights: proposal.map.weights)
+    let measures = try GridMeasures(county: county, weights: proposal.map.weights)
     let placed = measures.householdsOfGrid.values.flatMap { $0 }
     #expect(placed.count == county.households.count, sourceLocation: sourceLocation)
     #expect(Set(placed).count == placed.count, sourceLocation: sourceLocation)
@@ -83,14 +83,27 @@ struct PlanningTests {
         }
     }
 
-    @Test("workload index weighs households, residents and recent incidents")
-    func workload() throws {
-        let w = try WorkloadWeights(parsing: "household=2,resident=0.5,incident=3")
-        #expect(planningWorkload(WorkloadCounts(households: 10, residents: 30, incidents: 4), weights: w) == 20 + 15 + 12)
-        #expect(throws: PlanningError.self) { try WorkloadWeights(parsing: "households=1,people=2") }
-        // Only incidents of the last 365 days count: the sample's history spans one year.
-        #expect(map.parcels.reduce(0) { $0 + $1.counts.incidents } <= county.incidents.count)
+    @Test("a grid's parcels add up to the reports module's workload of the grid")
+    func workloadMatchesReport() throws {
+        var weights = WorkloadWeights()
+        weights.residents = 0.25
+        weights.categories = ["dispute": 2]
+        let map = try ParcelMap(county: county, weights: weights)
+        let report = try WorkloadReport.compute(
+            CountyLayers(villages: county.villages, grids: county.grids, buildings: county.buildings,
+                         households: county.households, staff: county.staff, incidents: county.incidents),
+            options: WorkloadOptions(weights: weights))
         #expect(map.parcels.reduce(0) { $0 + $1.counts.incidents } > 0)
+        for row in report.grids {
+            let g = map.gridIndex[row.gridID]!
+            let parcels = map.parcels.filter { $0.gridIndex == g }
+            let counts = parcels.reduce(WorkloadCounts()) { $0 + $1.counts }
+            #expect(counts.households == row.households && counts.residents == row.residents)
+            #expect(counts.buildings == row.buildings && counts.incidents == row.incidents)
+            #expect(counts.openIncidents == row.openIncidents)
+            #expect(abs(counts.areaM2 - row.areaM2) <= 1e-6 * row.areaM2)
+            #expect(abs(planningWorkload(counts, weights: weights) - row.rawWorkload) <= 1e-6 * max(1, row.rawWorkload))
+        }
     }
 
     @Test("rebalance keeps every promise, improves the balance and says why the rest is out of band")
@@ -100,7 +113,7 @@ struct PlanningTests {
         let proposal = try GridPlanner(map: map).rebalance(options)
         try expectSound(proposal)
         #expect(proposal.grids.count == county.grids.count)
-        let diff = PlanDiff(before: county, after: proposal.proposedCounty(), weights: map.weights, band: 0.15)
+        let diff = try PlanDiff(before: county, after: proposal.proposedCounty(), weights: map.weights, band: 0.15)
         #expect(diff.after.cv < diff.before.cv / 2)
         #expect(diff.after.inBand > diff.before.inBand)
         // Every grid out of band is explained: its village cannot be balanced, or one parcel alone is too heavy.
@@ -111,6 +124,20 @@ struct PlanningTests {
         // Reproducible: the same seed gives the same grids.
         let again = try GridPlanner(map: map).rebalance(options)
         #expect(again.grids == proposal.grids)
+    }
+
+    @Test("one building heavier than the band is reported, not split")
+    func heavyBuilding() throws {
+        var heavy = county
+        let building = county.buildings[0].buildingID
+        for k in 0..<400 {
+            heavy.households.append(Household(householdID: "HX\(k)", buildingID: building, address: "", location: nil, residents: 3))
+        }
+        let proposal = try GridPlanner(map: ParcelMap(county: heavy)).rebalance(RebalanceOptions())
+        try expectSound(proposal)
+        #expect(proposal.notes.contains { $0.contains(building) && $0.contains("alone carries") })
+        let home = proposal.proposedCounty().buildings[0].gridID
+        #expect(proposal.grids.filter { $0.gridID == home }.count == 1)
     }
 
     @Test("per-village counts and locked grids")
@@ -208,7 +235,7 @@ struct PlanningTests {
         let proposal = try GridPlanner(map: fromDB).rebalance(rebalance)
         let folder = scratch.path + "/proposal"
         let diff = try ProposalWriter(proposal: proposal).write(to: folder)
-        for name in ["grids.geojson", "buildings.geojson", "moves.csv", "report.md", "proposal.svg"] {
+        for name in ["grids.geojson", "buildings.geojson", "proposal.gpkg", "moves.csv", "report.md", "proposal.png"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + name))
         }
         #expect(try String(contentsOfFile: folder + "/report.md", encoding: .utf8).contains("| grids within ±15% of the mean |"))
@@ -217,7 +244,7 @@ struct PlanningTests {
 
         // The written files read back as the same proposal (the diff from files agrees with the one in memory).
         let reread = try PlanningCounty(store: store).withProposal(directory: folder)
-        let fromFiles = PlanDiff(before: try PlanningCounty(store: store), after: reread, weights: fromDB.weights, band: 0.15)
+        let fromFiles = try PlanDiff(before: try PlanningCounty(store: store), after: reread, weights: fromDB.weights, band: 0.15)
         #expect(fromFiles.buildingMoves.count == diff.buildingMoves.count)
         #expect(fromFiles.after.inBand == diff.after.inBand)
 
@@ -246,23 +273,30 @@ struct PlanningTests {
 
 @Suite("Planning at county scale")
 struct PlanningCountyScaleTests {
-    @Test("a town of the 705-grid sample: sound proposal, better balance")
-    func jiandeTown() throws {
+    @Test("the 705-grid sample: sound proposal, balance improves, every grid left out of band is explained")
+    func jiande() throws {
         let scratch = Scratch()
         try SampleCountyGenerator(preset: .jiande, seed: 20_260_101).generate().write(to: scratch.path)
         let county = try PlanningCounty(directory: scratch.path)
         #expect(county.grids.count == 705)
         let map = try ParcelMap(county: county)
+        let proposal = try GridPlanner(map: map).rebalance(RebalanceOptions())
+        try expectSound(proposal)
+        #expect(proposal.grids.count == 705)
+        let diff = try PlanDiff(before: county, after: proposal.proposedCounty(), weights: map.weights, band: 0.15)
+        #expect(diff.after.cv < 0.75 * diff.before.cv)
+        #expect(diff.after.inBand > 2 * diff.before.inBand)
+        let mean = diff.after.mean
+        for g in proposal.grids where abs(g.workload - mean) > 0.15 * mean {
+            #expect(proposal.notes.contains { $0.contains(g.villageID) }, "grid \(g.gridID) out of band without a reason")
+        }
+
+        // A town alone: villages outside it keep their grids untouched.
         var options = RebalanceOptions()
         options.scope = .town("T02")
-        options.seed = 1
-        let proposal = try GridPlanner(map: map).rebalance(options)
-        try expectSound(proposal)
-        let scope = Set(proposal.scopeVillageIDs)
-        let diff = PlanDiff(before: county, after: proposal.proposedCounty(), weights: map.weights, band: 0.15, villages: scope)
-        #expect(diff.after.cv < diff.before.cv)
-        #expect(diff.after.inBand >= diff.before.inBand)
-        // Villages outside the town keep their grids untouched.
-        #expect(proposal.grids.filter { !scope.contains($0.villageID) }.allSatisfy { $0.change == .unchanged })
+        let town = try GridPlanner(map: map).rebalance(options)
+        try expectSound(town)
+        let scope = Set(town.scopeVillageIDs)
+        #expect(town.grids.filter { !scope.contains($0.villageID) }.allSatisfy { $0.change == .unchanged })
     }
 }

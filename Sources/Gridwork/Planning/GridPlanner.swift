@@ -89,7 +89,8 @@ public struct GridPlanner {
         func cost(_ i: Int, _ n: Int) -> Double {
             guard n >= 1 else { return .infinity }
             let deviation = abs(loads[i] / Double(n) - mean) / mean
-            return Double(n) * ((deviation > band ? 1 : 0) + 0.01 * deviation * deviation)
+            // Grids out of the band count one each, plus twice how far they are out; squared deviation breaks ties.
+            return Double(n) * ((deviation > band ? 1 + 2 * (deviation - band) : 0) + 0.01 * deviation * deviation)
         }
         for _ in 0..<(4 * loads.count + 100) {
             var bestAdd: (Int, Double)?, bestRemove: (Int, Double)?

@@ -71,9 +71,18 @@ public struct ProposalWriter {
         report += "\nSource: \(county.source). Seed \(proposal.seed). Workload: raw workload of the reports' index (WorkloadWeights: households \(proposal.map.weights.households), residents \(proposal.map.weights.residents), buildings \(proposal.map.weights.buildings), area_km2 \(proposal.map.weights.areaKm2), incidents \(proposal.map.weights.incidents), open_incidents \(proposal.map.weights.openIncidents)), incidents of \(proposal.map.windowDays) days"
         if let start = proposal.map.incidentWindowStart { report += ", window from \(start)" }
         report += ". Parcels: \(proposal.map.parcels.count).\n"
+        let proposed = proposal.proposedCounty()
+        let scope = Set(proposal.scopeVillageIDs)
+        let check = try ProposalCheck.check(villages: proposed.villages.filter { scope.contains($0.villageID) },
+                                            grids: proposed.grids.filter { scope.contains($0.villageID ?? "") })
+        report += "\nTiling check (GEOS, \(scope.count) villages): " + (check.problems.isEmpty
+            ? "every grid valid and in one piece; union of each village's grids = the village (largest relative " +
+              "difference \(String(format: "%.1e", check.worstTilingError))); largest overlap between two grids " +
+              "\(String(format: "%.1e", check.worstOverlap)) of the smaller one.\n"
+            : "\(check.problems.count) problem(s):\n" + check.problems.prefix(20).map { "- \($0)" }.joined(separator: "\n") + "\n")
         if !proposal.notes.isEmpty {
-            report += "\n## Why the band is not reached everywhere\n\n" + proposal.notes.prefix(80).map { "- \($0)" }.joined(separator: "\n") + "\n"
-            if proposal.notes.count > 80 { report += "- … and \(proposal.notes.count - 80) more\n" }
+            report += "\n## Why the band is not reached everywhere\n\n" + proposal.notes.prefix(300).map { "- \($0)" }.joined(separator: "\n") + "\n"
+            if proposal.notes.count > 300 { report += "- … and \(proposal.notes.count - 300) more\n" }
         }
         if !proposal.map.unplacedHouseholds.isEmpty {
             report += "\n\(proposal.map.unplacedHouseholds.count) household(s) have neither a building in a grid nor a location: not counted.\n"

@@ -143,7 +143,7 @@ struct Redistricter {
 
     /// Improves a partition of one connected component with ReCom moves until every district's load is within
     /// `tolerance` of `goal`, or `steps` moves are spent. Districts change only when a move lowers the larger
-    /// deviation of the pair (or keeps it inside the tolerance and makes the pair more compact).
+    /// deviation of the pair.
     mutating func improve(_ districts: inout [[Int]], goal: Double, tolerance: Double, steps: Int) {
         guard districts.count > 1 else { return }
         var owner: [Int: Int] = [:]
@@ -172,14 +172,9 @@ struct Redistricter {
             }
             let merged = districts[d] + districts[e]
             let before = max(deviations[d], deviations[e])
-            let beforeCompactness = min(polsbyPopper(districts[d]), polsbyPopper(districts[e]))
             guard let (a, b, _) = bisect(merged, share: 0.5, slack: 0.02 * goal) else { stale += 1; continue }
-            let la = load(a), lb = load(b)
-            let after = max(abs(la - goal), abs(lb - goal))
-            let compactness = min(polsbyPopper(a), polsbyPopper(b))
-            let better = after < before - 1e-9 * max(goal, 1)
-                || (after <= tolerance && before <= tolerance && compactness > beforeCompactness + 1e-6)
-            guard better else { stale += 1; continue }
+            let after = max(abs(load(a) - goal), abs(load(b) - goal))
+            guard after < before - 1e-9 * max(goal, 1) else { stale += 1; continue }
             stale = 0
             // Keep the label of the old district that overlaps each half more (fewer spurious changes).
             let setD = Set(districts[d])

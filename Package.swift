@@ -12,12 +12,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C libraries behind system-library targets (Debian: libgeos-dev, libproj-dev, libsqlite3-dev).
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Value types for geometries and features, and the RFC 7946 reader and writer.
         .target(name: "GeoJSON", dependencies: [
@@ -35,13 +40,25 @@ let package = Package(
         .target(name: "SampleCounty", dependencies: ["GeoJSON"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The dispatch service: intake (JSON API and Open311), routing, closed loop, escalation, reports.
+        .target(name: "GridworkServer", dependencies: [
+            "Gridwork", "GridStore", "GridProjection", "GeoJSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
-            "Gridwork", "SampleCounty", "GridProjection",
+            "Gridwork", "GridworkServer", "SampleCounty", "GridProjection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
 
@@ -52,6 +69,11 @@ let package = Package(
         .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON"]),
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
         .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
+        .testTarget(name: "GridworkServerTests", dependencies: [
+            "GridworkServer", "Gridwork", "SampleCounty", "GridStore", "GridProjection",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

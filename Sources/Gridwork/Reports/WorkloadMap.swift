@@ -1,9 +1,10 @@
+import CZlib
 import Foundation
 import GeoJSON
 
 /// Draws grids coloured by their workload index as a PNG picture, with no drawing library: polygons are filled by
 /// even-odd scanlines in an equirectangular view (longitude scaled by cos(latitude)), outlined, and written as an
-/// RGB PNG whose zlib stream uses stored (uncompressed) deflate blocks.
+/// RGB PNG compressed with zlib.
 ///
 /// Colours run from pale yellow (index ≤ 50) through orange (100, the county average) to dark red (index ≥ 200);
 /// grids without a value are grey.
@@ -124,7 +125,7 @@ public struct WorkloadMap: Sendable {
 
     // MARK: PNG
 
-    /// The picture as PNG bytes (8-bit RGB, no interlace, filter 0 on every row, stored deflate blocks).
+    /// The picture as PNG bytes (8-bit RGB, no interlace, filter 0 on every row, zlib deflate).
     public func png() -> [UInt8] {
         var raw: [UInt8] = []
         raw.reserveCapacity((width * 3 + 1) * height)
@@ -132,17 +133,7 @@ public struct WorkloadMap: Sendable {
             raw.append(0)
             raw.append(contentsOf: pixels[(y * width * 3)..<((y + 1) * width * 3)])
         }
-        var zlib: [UInt8] = [0x78, 0x01]
-        var offset = 0
-        repeat {
-            let count = min(65_535, raw.count - offset)
-            let final: UInt8 = offset + count == raw.count ? 1 : 0
-            zlib.append(final)
-            zlib.append(contentsOf: [UInt8(count & 0xFF), UInt8(count >> 8), UInt8(~count & 0xFF), UInt8((~count >> 8) & 0xFF)])
-            zlib.append(contentsOf: raw[offset..<(offset + count)])
-            offset += count
-        } while offset < raw.count
-        Self.appendBigEndian(&zlib, Self.adler32(raw))
+        let zlib = Self.deflate(raw)
 
         var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header: [UInt8] = []
@@ -173,30 +164,19 @@ public struct WorkloadMap: Sendable {
         appendBigEndian(&out, crc32(body))
     }
 
-    static let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    /// A zlib stream of `bytes` at the best compression (`compress2`).
+    static func deflate(_ bytes: [UInt8]) -> [UInt8] {
+        var size = compressBound(uLong(bytes.count))
+        var out = [UInt8](repeating: 0, count: Int(size))
+        // compress2 returns Z_OK, or Z_MEM_ERROR / Z_BUF_ERROR (impossible with compressBound's size).
+        let status = compress2(&out, &size, bytes, uLong(bytes.count), Z_BEST_COMPRESSION)
+        precondition(status == Z_OK, "zlib compress2 failed with status \(status)")
+        out.removeSubrange(Int(size)...)
+        return out
     }
 
-    /// CRC-32 as PNG (ISO 3309) defines it.
+    /// CRC-32 as PNG (ISO 3309) defines it (zlib's `crc32`).
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        return c ^ 0xFFFF_FFFF
-    }
-
-    /// Adler-32 as zlib (RFC 1950) defines it.
-    static func adler32(_ bytes: [UInt8]) -> UInt32 {
-        var a: UInt32 = 1, b: UInt32 = 0
-        for chunk in stride(from: 0, to: bytes.count, by: 5552) {
-            for k in chunk..<min(chunk + 5552, bytes.count) {
-                a += UInt32(bytes[k])
-                b += a
-            }
-            a %= 65_521
-            b %= 65_521
-        }
-        return (b << 16) | a
+        UInt32(CZlib.crc32(0, bytes, uInt(bytes.count)))
     }
 }

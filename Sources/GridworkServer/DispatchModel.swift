@@ -1,0 +1,249 @@
+import Foundation
+
+/// The states of the closed loop (事件闭环): reported → dispatched → accepted → in progress → resolved → rated → closed.
+public enum IncidentState: String, Sendable, Codable, CaseIterable {
+    case reported, dispatched, accepted
+    case inProgress = "in_progress"
+    case resolved, rated, closed
+
+    /// Open means someone still owes work: the deadline and escalation apply.
+    public var isOpen: Bool {
+        switch self {
+        case .reported, .dispatched, .accepted, .inProgress: true
+        case .resolved, .rated, .closed: false
+        }
+    }
+
+    /// The states counted as open, for SQL `IN (...)` lists (bound as parameters).
+    public static let openStates: [IncidentState] = allCases.filter(\.isOpen)
+}
+
+/// What an actor does to an incident. Each action is legal only from some states (`Lifecycle`).
+public enum IncidentAction: String, Sendable, Codable, CaseIterable {
+    /// Send to a handler (at intake by the router, later by a dispatcher).
+    case dispatch
+    case accept
+    /// Begin handling (处置).
+    case start
+    case resolve
+    /// The reporter rates the result (评单), 1–5.
+    case rate
+    case close
+    /// The handler rejects or returns it to the dispatch centre (退单), with a reason.
+    case `return`
+    /// The reporter or a dispatcher reopens a resolved or closed incident.
+    case reopen
+    /// A passed deadline moved the incident one level up the ladder (recorded by the system only).
+    case escalate
+}
+
+/// The legal transitions of the closed loop.
+public enum Lifecycle {
+    /// The state after `action` from `state`, or nil when the action is illegal there.
+    public static func next(from state: IncidentState, action: IncidentAction) -> IncidentState? {
+        switch (action, state) {
+        case (.dispatch, .reported), (.dispatch, .dispatched): .dispatched
+        case (.accept, .dispatched): .accepted
+        case (.start, .accepted): .inProgress
+        case (.resolve, .accepted), (.resolve, .inProgress): .resolved
+        case (.return, .dispatched), (.return, .accepted), (.return, .inProgress): .reported
+        case (.rate, .resolved): .rated
+        case (.close, .resolved), (.close, .rated): .closed
+        case (.reopen, .resolved), (.reopen, .rated), (.reopen, .closed): .dispatched
+        default: nil
+        }
+    }
+
+    /// The actions legal from `state` (for error messages).
+    public static func actions(from state: IncidentState) -> [IncidentAction] {
+        IncidentAction.allCases.filter { $0 != .escalate && next(from: state, action: $0) != nil }
+    }
+}
+
+/// Who an incident is assigned to.
+public enum AssigneeKind: String, Sendable, Codable {
+    /// A full-time or part-time grid worker (`staff_id`).
+    case staff
+    /// The department that owns the category (`department_id`).
+    case department
+    /// The village committee, when its grid has nobody on duty.
+    case village
+}
+
+/// The escalation ladder when a deadline passes: grid → village → town → county.
+public enum EscalationLevel: Int, Sendable, Codable, CaseIterable {
+    case grid = 0, village, town, county
+
+    public var name: String {
+        switch self {
+        case .grid: "grid"
+        case .village: "village"
+        case .town: "town"
+        case .county: "county"
+        }
+    }
+}
+
+/// The roles an API token carries.
+public enum TokenRole: String, Sendable, Codable, CaseIterable {
+    /// A reporting app (residents' phone app, hotline): creates incidents, sees and rates its own.
+    case reporter
+    /// A grid worker (full- or part-time): sees only the incidents of their grids, handles what is assigned to them.
+    case gridWorker = "grid_worker"
+    /// A department: sees and handles what is assigned to it.
+    case department
+    /// The dispatch centre: sees everything, dispatches, closes, reopens, runs the escalation sweep.
+    case dispatcher
+    /// Planners: read-only view of everything, reports and maps.
+    case planner
+    /// Everything a dispatcher can do.
+    case admin
+}
+
+/// The caller of a request, from its token.
+public struct Principal: Sendable, Hashable {
+    public var tokenID: Int64
+    public var role: TokenRole
+    public var staffID: String?
+    public var departmentID: String?
+    /// For grid workers: the grids they work in.
+    public var gridIDs: Set<String>
+
+    public init(tokenID: Int64, role: TokenRole, staffID: String? = nil, departmentID: String? = nil,
+                gridIDs: Set<String> = []) {
+        self.tokenID = tokenID
+        self.role = role
+        self.staffID = staffID
+        self.departmentID = departmentID
+        self.gridIDs = gridIDs
+    }
+
+    /// Dispatchers and admins see and may act on every incident.
+    public var isDispatch: Bool { role == .dispatcher || role == .admin }
+
+    /// Actor text recorded with each transition: `role:id`.
+    public var actor: String {
+        switch role {
+        case .gridWorker: "grid_worker:\(staffID ?? "?")"
+        case .department: "department:\(departmentID ?? "?")"
+        default: "\(role.rawValue):token\(tokenID)"
+        }
+    }
+
+    /// Whether this caller may see `incident`.
+    public func canSee(_ incident: Incident) -> Bool {
+        switch role {
+        case .dispatcher, .planner, .admin: true
+        case .reporter: incident.reporterTokenID == tokenID
+        case .gridWorker:
+            incident.gridID.map(gridIDs.contains) == true
+                || (incident.assigneeKind == .staff && incident.assigneeID == staffID)
+        case .department: incident.assigneeKind == .department && incident.assigneeID == departmentID
+        }
+    }
+}
+
+/// One incident of the dispatch service. Times are UTC.
+public struct Incident: Sendable, Hashable {
+    public var id: Int64
+    public var category: String
+    public var description: String
+    public var lon: Double
+    public var lat: Double
+    /// The coordinates and CRS as the reporter sent them.
+    public var sourceX: Double
+    public var sourceY: Double
+    public var sourceCRS: String
+    public var address: String
+    public var gridID: String?
+    public var buildingID: String?
+    public var villageID: String?
+    public var townID: String?
+    public var geocodeStatus: String
+    public var state: IncidentState
+    public var assigneeKind: AssigneeKind
+    public var assigneeID: String
+    public var escalationLevel: EscalationLevel
+    public var reportedAt: Date
+    public var dueAt: Date
+    public var updatedAt: Date
+    public var resolvedAt: Date?
+    public var closedAt: Date?
+    public var rating: Int?
+    public var reporterContact: String
+    public var reporterTokenID: Int64
+    public var idempotencyKey: String?
+    public var routingReason: String
+    /// An earlier incident of the same category at the same place within the repeat window.
+    public var repeatOf: Int64?
+}
+
+/// One step of an incident's history.
+public struct IncidentEvent: Sendable, Hashable, Codable {
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var fromState: String?
+    public var toState: String
+    public var note: String
+}
+
+/// A clock the service reads; tests hand in a controllable one.
+public protocol DispatchClock: Sendable {
+    func now() -> Date
+}
+
+/// The wall clock.
+public struct SystemDispatchClock: DispatchClock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+/// A clock moved by hand (tests, simulations). Thread-safe.
+public final class ManualDispatchClock: DispatchClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    public init(_ start: Date) { current = start }
+
+    public func now() -> Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    public func advance(by seconds: TimeInterval) {
+        lock.lock()
+        current += seconds
+        lock.unlock()
+    }
+}
+
+/// A refusal with an HTTP status and a message saying what to fix. The HTTP layer turns it into `HTTPError`.
+public struct DispatchError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case badRequest, unauthorized, forbidden, notFound, conflict, unprocessable }
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Timestamps in the API: ISO 8601 UTC with milliseconds.
+enum Timestamp {
+    static func string(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    static func parse(_ text: String) -> Date? {
+        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+}

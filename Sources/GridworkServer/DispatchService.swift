@@ -1,0 +1,279 @@
+import Foundation
+import Gridwork
+import GridStore
+import Logging
+
+/// A report as the native API takes it (`POST /api/v1/incidents`).
+public struct IntakeRequest: Sendable, Codable, Hashable {
+    public struct Location: Sendable, Codable, Hashable {
+        /// Longitude or easting.
+        public var x: Double
+        /// Latitude or northing.
+        public var y: Double
+        /// Any CRS the geocoder takes; default EPSG:4326.
+        public var crs: String?
+
+        public init(x: Double, y: Double, crs: String? = nil) {
+            self.x = x
+            self.y = y
+            self.crs = crs
+        }
+    }
+
+    public var category: String
+    public var description: String
+    public var location: Location
+    public var address: String?
+    /// Phone or e-mail of the reporter, shown only to dispatchers and the reporting app.
+    public var reporterContact: String?
+    /// A client-chosen key: sending the same report twice (a retry) stores it once.
+    public var idempotencyKey: String?
+
+    public init(category: String, description: String, location: Location, address: String? = nil,
+                reporterContact: String? = nil, idempotencyKey: String? = nil) {
+        self.category = category
+        self.description = description
+        self.location = location
+        self.address = address
+        self.reporterContact = reporterContact
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// A transition as the native API takes it (`POST /api/v1/incidents/{id}/{action}`); every field optional.
+public struct TransitionBody: Sendable, Codable, Hashable {
+    public struct Assignee: Sendable, Codable, Hashable {
+        public var kind: AssigneeKind
+        public var id: String
+    }
+
+    public var note: String?
+    public var rating: Int?
+    public var assignee: Assignee?
+
+    public init(note: String? = nil, rating: Int? = nil, assignee: Assignee? = nil) {
+        self.note = note
+        self.rating = rating
+        self.assignee = assignee
+    }
+}
+
+/// The dispatch service: intake, routing, the closed loop, escalation and reports, independent of HTTP.
+public final class DispatchService: Sendable {
+    public let store: any IncidentStore
+    public let router: IncidentRouter
+    public let geocoder: IncidentGeocoder
+    public let clock: any DispatchClock
+    public let logger: Logger
+    private let tokenCache: TokenCache
+
+    public var rules: RoutingRules { router.rules }
+    public var directory: CountyDirectory { router.directory }
+
+    public init(store: some IncidentStore, router: IncidentRouter, geocoder: IncidentGeocoder,
+                clock: some DispatchClock = SystemDispatchClock(), logger: Logger = Logger(label: "gridwork.dispatch")) {
+        self.store = store
+        self.router = router
+        self.geocoder = geocoder
+        self.clock = clock
+        self.logger = logger
+        self.tokenCache = TokenCache()
+    }
+
+    /// Loads everything from a county database: the directory and locator of the newest boundary version, and
+    /// the routing rules (the built-in defaults when `rulesPath` is nil). Refuses rules that do not fit the county.
+    public static func open(databasePath: String, rulesPath: String?, clock: some DispatchClock = SystemDispatchClock(),
+                            logger: Logger = Logger(label: "gridwork.dispatch")) throws -> DispatchService {
+        let county = try CountyStore(path: databasePath, create: false)
+        let directory = try CountyDirectory.load(from: county)
+        let rules = try rulesPath.map(RoutingRules.load(path:)) ?? RoutingRules()
+        let problems = rules.problems(against: directory)
+        if !problems.isEmpty {
+            throw StoreError("routing rules \(rulesPath ?? "(defaults)") do not fit the database:\n  " + problems.joined(separator: "\n  "))
+        }
+        let geocoder = try IncidentGeocoder(grids: try county.grids(version: directory.versionID),
+                                            buildings: try county.buildings(version: directory.versionID),
+                                            snapMetres: rules.snapMetres)
+        let store = try SQLiteIncidentStore(path: databasePath)
+        return DispatchService(store: store, router: IncidentRouter(rules: rules, directory: directory),
+                               geocoder: geocoder, clock: clock, logger: logger)
+    }
+
+    // MARK: Authentication
+
+    /// The caller of a token, or a 401 saying how to get one.
+    public func authenticate(token: String?) throws -> Principal {
+        guard let token, !token.isEmpty else {
+            throw DispatchError(.unauthorized, "missing API token: send `Authorization: Bearer <token>` (or `api_key` for Open311); "
+                + "`gridwork token create --db ... --role ...` makes one")
+        }
+        let hash = APIToken.hash(token)
+        if let cached = tokenCache.get(hash, now: clock.now()) { return cached }
+        guard let stored = try store.token(hash: hash) else {
+            throw DispatchError(.unauthorized, "unknown or revoked API token")
+        }
+        let principal = Principal(tokenID: stored.tokenID, role: stored.role, staffID: stored.staffID,
+                                  departmentID: stored.departmentID,
+                                  gridIDs: stored.staffID.map(directory.gridIDs(ofStaff:)) ?? [])
+        tokenCache.put(hash, principal, now: clock.now())
+        return principal
+    }
+
+    // MARK: Intake
+
+    /// Validates, geocodes, routes and stores one report. Nothing is written when any check fails.
+    public func intake(_ request: IntakeRequest, by principal: Principal) throws -> (incident: Incident, created: Bool) {
+        guard principal.role != .planner else {
+            throw DispatchError(.forbidden, "a planner token is read-only; report incidents with a reporter, grid_worker or dispatcher token")
+        }
+        let category = request.category.trimmingCharacters(in: .whitespaces)
+        guard router.rule(for: category) != nil else {
+            throw DispatchError(.badRequest, "unknown category '\(request.category)'; known categories: "
+                + router.knownCategories.joined(separator: ", "))
+        }
+        let description = request.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !description.isEmpty else { throw DispatchError(.badRequest, "description is empty: say what happened") }
+        guard description.count <= 4000 else { throw DispatchError(.badRequest, "description is longer than 4,000 characters") }
+        if let key = request.idempotencyKey, key.isEmpty || key.count > 200 {
+            throw DispatchError(.badRequest, "idempotencyKey must be 1 to 200 characters")
+        }
+        let crsText = request.location.crs ?? "EPSG:4326"
+        let located = try geocoder.locate(x: request.location.x, y: request.location.y, crsText: crsText)
+        let grid = located.result.gridID.flatMap { directory.grids[$0] }
+        let new = NewIncident(
+            category: category, description: description, lon: located.lon, lat: located.lat,
+            sourceX: request.location.x, sourceY: request.location.y, sourceCRS: located.crs.description,
+            address: request.address ?? "", boundaryVersion: directory.versionID, gridID: located.result.gridID,
+            buildingID: located.result.buildingID, villageID: grid?.villageID,
+            townID: grid?.townID ?? grid?.villageID.flatMap { directory.villageTown[$0] },
+            geocodeStatus: located.result.status.rawValue, reporterContact: request.reporterContact ?? "",
+            idempotencyKey: request.idempotencyKey)
+        let router = self.router
+        return try store.create(new, reporter: principal, now: clock.now(), candidates: router.candidateStaff(grid: new.gridID),
+                                repeatWindow: rules.repeatWindowDays * 86_400) { workload in
+            try router.route(category: category, gridID: new.gridID, workload: workload)
+        }
+    }
+
+    // MARK: Reading
+
+    /// One incident the caller may see; 404 otherwise (a grid worker learns nothing of other grids).
+    public func incident(id: Int64, for principal: Principal) throws -> Incident {
+        guard let incident = try store.incident(id: id), principal.canSee(incident) else {
+            throw DispatchError(.notFound, "no incident \(id) visible to this token")
+        }
+        return incident
+    }
+
+    public func incidents(_ query: IncidentQuery, for principal: Principal) throws -> [Incident] {
+        var q = query
+        q.visibleTo = principal
+        return try store.incidents(q)
+    }
+
+    // MARK: The closed loop
+
+    /// Applies one action, with its permission checks and history entry.
+    public func act(_ action: IncidentAction, on id: Int64, body: TransitionBody, by principal: Principal) throws -> Incident {
+        let now = clock.now()
+        var request = TransitionRequest(action: action, note: body.note ?? "")
+        switch action {
+        case .escalate:
+            throw DispatchError(.badRequest, "escalation is done by the deadline sweep (POST /api/v1/escalations/sweep), not by hand")
+        case .rate:
+            guard let rating = body.rating, (1...5).contains(rating) else {
+                throw DispatchError(.badRequest, "rate needs \"rating\": an integer from 1 (very unsatisfied) to 5 (very satisfied)")
+            }
+            request.rating = rating
+        case .return:
+            guard !(body.note ?? "").trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw DispatchError(.badRequest, "return needs a \"note\" saying why the incident goes back to the dispatch centre")
+            }
+        case .dispatch:
+            if let a = body.assignee {
+                try checkAssignee(kind: a.kind, id: a.id)
+                request.assignee = (a.kind, a.id)
+            }
+        default:
+            break
+        }
+        if body.assignee != nil && action != .dispatch {
+            throw DispatchError(.badRequest, "\"assignee\" goes only with the dispatch action")
+        }
+        if body.rating != nil && action != .rate {
+            throw DispatchError(.badRequest, "\"rating\" goes only with the rate action")
+        }
+        let router = self.router
+        let prepared = request
+        return try store.transition(id: id, prepared, actor: principal.actor, now: now) { incident in
+            guard principal.canSee(incident) else { throw DispatchError(.notFound, "no incident \(id) visible to this token") }
+            let isAssignee = (incident.assigneeKind == .staff && principal.role == .gridWorker && incident.assigneeID == principal.staffID)
+                || (incident.assigneeKind == .department && principal.role == .department && incident.assigneeID == principal.departmentID)
+            let isReporter = principal.role == .reporter && incident.reporterTokenID == principal.tokenID
+            let allowed: Bool = switch action {
+            case .dispatch: principal.isDispatch
+            case .accept, .start, .resolve, .return: principal.isDispatch || isAssignee
+            case .rate, .close, .reopen: principal.isDispatch || isReporter
+            case .escalate: false
+            }
+            guard allowed else {
+                let who: String = switch action {
+                case .dispatch: "a dispatcher or admin"
+                case .accept, .start, .resolve, .return: "the assignee (\(incident.assigneeKind.rawValue) \(incident.assigneeID)) or a dispatcher"
+                default: "the reporter or a dispatcher"
+                }
+                throw DispatchError(.forbidden, "a \(principal.role.rawValue) token cannot \(action.rawValue) incident \(id): only \(who) can")
+            }
+            guard action == .dispatch || action == .reopen else { return nil }
+            let hours = router.rule(for: incident.category)?.deadlineHours ?? router.rules.defaultDeadlineHours
+            return now + hours * 3600
+        }
+    }
+
+    private func checkAssignee(kind: AssigneeKind, id: String) throws {
+        let known: Bool = switch kind {
+        case .staff: directory.staff[id] != nil
+        case .department: directory.departments[id] != nil
+        case .village: directory.grids.values.contains { $0.villageID == id }
+        }
+        guard known else { throw DispatchError(.badRequest, "assignee \(kind.rawValue) \(id) is not in the database") }
+    }
+
+    // MARK: Deadlines
+
+    /// Escalates every overdue open incident (one level per passed step), logging what it did.
+    @discardableResult
+    public func sweep() throws -> [Escalation] {
+        let done = try store.escalateOverdue(now: clock.now(), stepHours: rules.escalationStepHours)
+        if !done.isEmpty { logger.info("escalation sweep: \(done.count) escalations") }
+        return done
+    }
+
+    public func report(from: Date?, to: Date?, for principal: Principal) throws -> DispatchReport {
+        guard [.planner, .dispatcher, .admin].contains(principal.role) else {
+            throw DispatchError(.forbidden, "reports are for planner, dispatcher and admin tokens")
+        }
+        return try store.report(from: from, to: to)
+    }
+}
+
+/// Principals of recently seen tokens, for 30 s, so a burst of requests does not hash-look-up each one.
+final class TokenCache: @unchecked Sendable {
+    // Safety: `entries` is read and written only under `lock`.
+    private let lock = NSLock()
+    private var entries: [String: (Principal, Date)] = [:]
+
+    func get(_ hash: String, now: Date) -> Principal? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (p, at) = entries[hash], now.timeIntervalSince(at) < 30, now >= at else { return nil }
+        return p
+    }
+
+    func put(_ hash: String, _ p: Principal, now: Date) {
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count > 10_000 { entries.removeAll() }
+        entries[hash] = (p, now)
+    }
+}

@@ -1,0 +1,437 @@
+import Foundation
+import Gridwork
+import GridStore
+
+/// A new incident after validation and geocoding, before routing.
+public struct NewIncident: Sendable, Hashable {
+    public var category: String
+    public var description: String
+    public var lon: Double
+    public var lat: Double
+    public var sourceX: Double
+    public var sourceY: Double
+    public var sourceCRS: String
+    public var address: String
+    public var boundaryVersion: Int
+    public var gridID: String?
+    public var buildingID: String?
+    public var villageID: String?
+    public var townID: String?
+    public var geocodeStatus: String
+    public var reporterContact: String
+    public var idempotencyKey: String?
+
+    /// Where "the same place" is for repeat reports: the building, else a ~50 m cell of the grid.
+    public var placeKey: String {
+        if let buildingID { return "b:" + buildingID }
+        let cx = Int((lon / 0.0005).rounded(.down)), cy = Int((lat / 0.0005).rounded(.down))
+        return "g:\(gridID ?? "-"):\(cx):\(cy)"
+    }
+}
+
+/// Which incidents a listing wants. Every field narrows; nil means "any".
+public struct IncidentQuery: Sendable, Hashable {
+    public var ids: [Int64]?
+    public var states: [IncidentState]?
+    public var categories: [String]?
+    public var reportedFrom: Date?
+    public var reportedTo: Date?
+    /// Role filter: the caller's view (see `Principal.canSee`), applied in SQL.
+    public var visibleTo: Principal?
+    public var limit: Int = 1000
+
+    public init(ids: [Int64]? = nil, states: [IncidentState]? = nil, categories: [String]? = nil,
+                reportedFrom: Date? = nil, reportedTo: Date? = nil, visibleTo: Principal? = nil, limit: Int = 1000) {
+        self.ids = ids
+        self.states = states
+        self.categories = categories
+        self.reportedFrom = reportedFrom
+        self.reportedTo = reportedTo
+        self.visibleTo = visibleTo
+        self.limit = limit
+    }
+}
+
+/// What a transition request asks for, checked inside the store's transaction.
+public struct TransitionRequest: Sendable {
+    public var action: IncidentAction
+    public var note: String
+    public var rating: Int?
+    /// For `dispatch`: the new assignee; nil keeps the current one.
+    public var assignee: (kind: AssigneeKind, id: String)?
+    /// For `dispatch` and `reopen`: the new deadline.
+    public var dueAt: Date?
+
+    public init(action: IncidentAction, note: String = "", rating: Int? = nil,
+                assignee: (kind: AssigneeKind, id: String)? = nil, dueAt: Date? = nil) {
+        self.action = action
+        self.note = note
+        self.rating = rating
+        self.assignee = assignee
+        self.dueAt = dueAt
+    }
+}
+
+/// One escalation the sweep made.
+public struct Escalation: Sendable, Hashable {
+    public var incidentID: Int64
+    public var level: EscalationLevel
+    public var fellDueAt: Date
+}
+
+/// The dispatch centre's figures for a period.
+public struct DispatchReport: Sendable, Hashable, Codable {
+    public var from: String?
+    public var to: String?
+    public var total: Int
+    public var byState: [String: Int]
+    public var closed: Int
+    /// closed / total.
+    public var closureRate: Double?
+    public var resolved: Int
+    public var resolvedOnTime: Int
+    /// Resolved before the first deadline / resolved.
+    public var onTimeRate: Double?
+    public var rated: Int
+    public var satisfied: Int
+    /// Ratings of 4 or 5 / rated.
+    public var satisfactionRate: Double?
+    public var averageRating: Double?
+    public var escalated: Int
+    /// Incidents that repeat an earlier report of the same category at the same place.
+    public var repeatReports: Int
+    public var repeatPlaces: [RepeatPlace]
+
+    public struct RepeatPlace: Sendable, Hashable, Codable {
+        public var category: String
+        public var place: String
+        public var gridID: String?
+        public var reports: Int
+    }
+}
+
+/// A stored API token.
+public struct StoredToken: Sendable, Hashable {
+    public var tokenID: Int64
+    public var role: TokenRole
+    public var staffID: String?
+    public var departmentID: String?
+}
+
+/// Persistence of the dispatch service. `buildApplication` takes any implementation; production uses
+/// `SQLiteIncidentStore`.
+public protocol IncidentStore: Sendable {
+    /// Stores a new incident, routed by `decide` (given the open items of `candidates`), with its `reported` and
+    /// `dispatched` events, in one transaction committed before returning. With an idempotency key already used by
+    /// the same reporter, returns the stored incident and `created: false`.
+    func create(_ new: NewIncident, reporter: Principal, now: Date, candidates: [String], repeatWindow: TimeInterval,
+                decide: ([String: Int]) throws -> RoutingDecision) throws -> (incident: Incident, created: Bool)
+    func incident(id: Int64) throws -> Incident?
+    func events(of id: Int64) throws -> [IncidentEvent]
+    func incidents(_ query: IncidentQuery) throws -> [Incident]
+    /// Applies one transition; `authorize` sees the current incident inside the transaction, throws to refuse, and
+    /// returns a new deadline (or nil to keep `request.dueAt`).
+    func transition(id: Int64, _ request: TransitionRequest, actor: String, now: Date,
+                    authorize: (Incident) throws -> Date?) throws -> Incident
+    /// Escalates every open incident whose deadline has passed, one level per elapsed step, up to the county.
+    func escalateOverdue(now: Date, stepHours: Double) throws -> [Escalation]
+    func report(from: Date?, to: Date?) throws -> DispatchReport
+    func token(hash: String) throws -> StoredToken?
+    func createToken(hash: String, role: TokenRole, staffID: String?, departmentID: String?, label: String,
+                     now: Date) throws -> Int64
+}
+
+/// The SQLite implementation: one `SQLiteDatabase` (one writer under a lock, pooled WAL readers).
+/// Every write commits before the call returns, so an acknowledged incident survives a crash.
+public final class SQLiteIncidentStore: IncidentStore {
+    public let database: SQLiteDatabase
+
+    /// Opens the county database and brings the county and dispatch schemas up to date.
+    public init(path: String, readers: Int = 4) throws {
+        database = try SQLiteDatabase(path: path, readers: readers, migrator: Migrator(CountySchema.migrations))
+        try database.withWriter { try DispatchSchema.migrate($0) }
+    }
+
+    static let columns = """
+        incident_id, category, description, lon, lat, source_x, source_y, source_crs, address, grid_id, building_id,
+        village_id, town_id, geocode_status, state, assignee_kind, assignee_id, escalation_level, reported_at, due_at,
+        updated_at, resolved_at, closed_at, rating, reporter_contact, reporter_token_id, idempotency_key,
+        routing_reason, repeat_of
+        """
+
+    static func incident(_ r: SQLiteRow) -> Incident {
+        func date(_ i: Int) -> Date? { r[i].int64Value.map(Timestamp.date(millis:)) }
+        return Incident(
+            id: r[0].int64Value ?? 0, category: r[1].stringValue ?? "", description: r[2].stringValue ?? "",
+            lon: r[3].doubleValue ?? .nan, lat: r[4].doubleValue ?? .nan, sourceX: r[5].doubleValue ?? .nan,
+            sourceY: r[6].doubleValue ?? .nan, sourceCRS: r[7].stringValue ?? "", address: r[8].stringValue ?? "",
+            gridID: r[9].stringValue, buildingID: r[10].stringValue, villageID: r[11].stringValue,
+            townID: r[12].stringValue, geocodeStatus: r[13].stringValue ?? "",
+            state: IncidentState(rawValue: r[14].stringValue ?? "") ?? .reported,
+            assigneeKind: AssigneeKind(rawValue: r[15].stringValue ?? "") ?? .village, assigneeID: r[16].stringValue ?? "",
+            escalationLevel: EscalationLevel(rawValue: r[17].intValue ?? 0) ?? .grid,
+            reportedAt: date(18) ?? .distantPast, dueAt: date(19) ?? .distantPast, updatedAt: date(20) ?? .distantPast,
+            resolvedAt: date(21), closedAt: date(22), rating: r[23].intValue, reporterContact: r[24].stringValue ?? "",
+            reporterTokenID: r[25].int64Value ?? 0, idempotencyKey: r[26].stringValue,
+            routingReason: r[27].stringValue ?? "", repeatOf: r[28].int64Value)
+    }
+
+    private static func fetch(_ c: SQLiteConnection, id: Int64) throws -> Incident? {
+        try c.query("SELECT \(columns) FROM dispatch_incident WHERE incident_id = ?", [.integer(id)]).first.map(incident)
+    }
+
+    private static func event(_ c: SQLiteConnection, _ id: Int64, at: Date, actor: String, action: String,
+                              from: IncidentState?, to: IncidentState, note: String) throws {
+        try c.run("INSERT INTO dispatch_event (incident_id, at, actor, action, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  [.integer(id), .integer(Timestamp.millis(at)), .text(actor), .text(action), SQLiteValue(from?.rawValue),
+                   .text(to.rawValue), .text(note)])
+    }
+
+    public func create(_ new: NewIncident, reporter: Principal, now: Date, candidates: [String], repeatWindow: TimeInterval,
+                       decide: ([String: Int]) throws -> RoutingDecision) throws -> (incident: Incident, created: Bool) {
+        try database.write { c in
+            if let key = new.idempotencyKey,
+               let row = try c.query("SELECT \(Self.columns) FROM dispatch_incident WHERE reporter_token_id = ? AND idempotency_key = ?",
+                                     [.integer(reporter.tokenID), .text(key)]).first {
+                return (Self.incident(row), false)
+            }
+            var workload: [String: Int] = [:]
+            if !candidates.isEmpty {
+                // One query for all candidates (the router passes a grid's few workers).
+                let marks = Array(repeating: "?", count: candidates.count).joined(separator: ",")
+                try c.forEachRow(
+                    "SELECT assignee_id, count(*) FROM dispatch_incident WHERE assignee_kind = 'staff' AND assignee_id IN (\(marks)) "
+                        + "AND state IN (?, ?, ?, ?) GROUP BY assignee_id",
+                    candidates.map { .text($0) } + IncidentState.openStates.map { .text($0.rawValue) }
+                ) { row, _ in
+                    if let id = row.string(at: 0) { workload[id] = Int(row.int64(at: 1)) }
+                }
+            }
+            let decision = try decide(workload)
+            let nowMs = Timestamp.millis(now)
+            let due = nowMs + Int64(decision.deadlineHours * 3_600_000)
+            let place = new.placeKey
+            let repeatOf = try c.query(
+                "SELECT incident_id FROM dispatch_incident WHERE category = ? AND place_key = ? AND reported_at >= ? ORDER BY reported_at DESC LIMIT 1",
+                [.text(new.category), .text(place), .integer(nowMs - Int64(repeatWindow * 1000))]).first?[0].int64Value
+            try c.run("""
+                INSERT INTO dispatch_incident (category, description, lon, lat, source_x, source_y, source_crs, address,
+                    boundary_version, grid_id, building_id, village_id, town_id, geocode_status, place_key, state,
+                    assignee_kind, assignee_id, escalation_level, reported_at, deadline_at, due_at, updated_at,
+                    reporter_contact, reporter_token_id, idempotency_key, routing_reason, repeat_of)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'dispatched', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    .text(new.category), .text(new.description), .real(new.lon), .real(new.lat), .real(new.sourceX),
+                    .real(new.sourceY), .text(new.sourceCRS), .text(new.address), .integer(Int64(new.boundaryVersion)),
+                    SQLiteValue(new.gridID), SQLiteValue(new.buildingID), SQLiteValue(new.villageID), SQLiteValue(new.townID),
+                    .text(new.geocodeStatus), .text(place), .text(decision.assigneeKind.rawValue), .text(decision.assigneeID),
+                    .integer(nowMs), .integer(due), .integer(due), .integer(nowMs), .text(new.reporterContact),
+                    .integer(reporter.tokenID), SQLiteValue(new.idempotencyKey), .text(decision.reason),
+                    repeatOf.map { .integer($0) } ?? .null,
+                ])
+            let id = c.lastInsertRowID
+            try Self.event(c, id, at: now, actor: reporter.actor, action: "report", from: nil, to: .reported,
+                           note: "geocoded \(new.geocodeStatus) to grid \(new.gridID ?? "none")"
+                               + (repeatOf.map { "; repeats incident \($0)" } ?? ""))
+            try Self.event(c, id, at: now, actor: "router", action: IncidentAction.dispatch.rawValue, from: .reported,
+                           to: .dispatched, note: decision.reason)
+            let reportedAt = Timestamp.date(millis: nowMs)
+            let stored = Incident(
+                id: id, category: new.category, description: new.description, lon: new.lon, lat: new.lat,
+                sourceX: new.sourceX, sourceY: new.sourceY, sourceCRS: new.sourceCRS, address: new.address,
+                gridID: new.gridID, buildingID: new.buildingID, villageID: new.villageID, townID: new.townID,
+                geocodeStatus: new.geocodeStatus, state: .dispatched, assigneeKind: decision.assigneeKind,
+                assigneeID: decision.assigneeID, escalationLevel: .grid, reportedAt: reportedAt,
+                dueAt: Timestamp.date(millis: due), updatedAt: reportedAt, resolvedAt: nil, closedAt: nil, rating: nil,
+                reporterContact: new.reporterContact, reporterTokenID: reporter.tokenID, idempotencyKey: new.idempotencyKey,
+                routingReason: decision.reason, repeatOf: repeatOf)
+            return (stored, true)
+        }
+    }
+
+    public func incident(id: Int64) throws -> Incident? {
+        try database.read { try Self.fetch($0, id: id) }
+    }
+
+    public func events(of id: Int64) throws -> [IncidentEvent] {
+        try database.read { c in
+            try c.query("SELECT at, actor, action, from_state, to_state, note FROM dispatch_event WHERE incident_id = ? ORDER BY event_id",
+                        [.integer(id)]).map { r in
+                IncidentEvent(at: Timestamp.date(millis: r[0].int64Value ?? 0), actor: r[1].stringValue ?? "",
+                              action: r[2].stringValue ?? "", fromState: r[3].stringValue, toState: r[4].stringValue ?? "",
+                              note: r[5].stringValue ?? "")
+            }
+        }
+    }
+
+    public func incidents(_ q: IncidentQuery) throws -> [Incident] {
+        var clauses: [String] = []
+        var params: [SQLiteValue] = []
+        func list(_ column: String, _ values: [SQLiteValue]) {
+            clauses.append(values.isEmpty ? "0" : "\(column) IN (" + Array(repeating: "?", count: values.count).joined(separator: ",") + ")")
+            params += values
+        }
+        if let ids = q.ids { list("incident_id", ids.map { .integer($0) }) }
+        if let states = q.states { list("state", states.map { .text($0.rawValue) }) }
+        if let categories = q.categories { list("category", categories.map { .text($0) }) }
+        if let from = q.reportedFrom { clauses.append("reported_at >= ?"); params.append(.integer(Timestamp.millis(from))) }
+        if let to = q.reportedTo { clauses.append("reported_at <= ?"); params.append(.integer(Timestamp.millis(to))) }
+        if let p = q.visibleTo {
+            switch p.role {
+            case .dispatcher, .planner, .admin: break
+            case .reporter:
+                clauses.append("reporter_token_id = ?"); params.append(.integer(p.tokenID))
+            case .gridWorker:
+                let grids = p.gridIDs.sorted().map { SQLiteValue.text($0) }
+                let gridClause = grids.isEmpty ? "0" : "grid_id IN (" + Array(repeating: "?", count: grids.count).joined(separator: ",") + ")"
+                clauses.append("(\(gridClause) OR (assignee_kind = 'staff' AND assignee_id = ?))")
+                params += grids + [SQLiteValue(p.staffID ?? "")]
+            case .department:
+                clauses.append("(assignee_kind = 'department' AND assignee_id = ?)"); params.append(SQLiteValue(p.departmentID ?? ""))
+            }
+        }
+        let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        params.append(.integer(Int64(max(0, q.limit))))
+        return try database.read { c in
+            try c.query("SELECT \(Self.columns) FROM dispatch_incident\(whereSQL) ORDER BY incident_id DESC LIMIT ?", params)
+                .map(Self.incident)
+        }
+    }
+
+    public func transition(id: Int64, _ request: TransitionRequest, actor: String, now: Date,
+                           authorize: (Incident) throws -> Date?) throws -> Incident {
+        try database.write { c in
+            guard let current = try Self.fetch(c, id: id) else {
+                throw DispatchError(.notFound, "no incident \(id)")
+            }
+            var request = request
+            if let due = try authorize(current) { request.dueAt = due }
+            guard let next = Lifecycle.next(from: current.state, action: request.action) else {
+                let allowed = Lifecycle.actions(from: current.state).map(\.rawValue)
+                throw DispatchError(.conflict, "cannot \(request.action.rawValue) incident \(id): it is \(current.state.rawValue); "
+                    + "from \(current.state.rawValue) the allowed actions are: " + (allowed.isEmpty ? "none" : allowed.joined(separator: ", ")))
+            }
+            let nowMs = Timestamp.millis(now)
+            var sets = ["state = ?", "updated_at = ?"]
+            var params: [SQLiteValue] = [.text(next.rawValue), .integer(nowMs)]
+            switch request.action {
+            case .resolve:
+                sets.append("resolved_at = ?"); params.append(.integer(nowMs))
+            case .rate:
+                sets.append("rating = ?"); params.append(.integer(Int64(request.rating ?? 0)))
+            case .close:
+                sets.append("closed_at = ?"); params.append(.integer(nowMs))
+            case .reopen:
+                sets += ["resolved_at = NULL", "closed_at = NULL", "rating = NULL", "escalation_level = 0"]
+            case .dispatch:
+                sets.append("escalation_level = 0")
+            default:
+                break
+            }
+            if let a = request.assignee {
+                sets += ["assignee_kind = ?", "assignee_id = ?"]; params += [.text(a.kind.rawValue), .text(a.id)]
+            }
+            if let due = request.dueAt {
+                sets.append("due_at = ?"); params.append(.integer(Timestamp.millis(due)))
+            }
+            params.append(.integer(id))
+            try c.run("UPDATE dispatch_incident SET " + sets.joined(separator: ", ") + " WHERE incident_id = ?", params)
+            var note = request.note
+            if let a = request.assignee { note = "to \(a.kind.rawValue) \(a.id)" + (note.isEmpty ? "" : ": " + note) }
+            if let r = request.rating { note = "rating \(r)" + (note.isEmpty ? "" : ": " + note) }
+            try Self.event(c, id, at: now, actor: actor, action: request.action.rawValue, from: current.state, to: next, note: note)
+            guard let updated = try Self.fetch(c, id: id) else { throw StoreError("incident \(id) vanished") }
+            return updated
+        }
+    }
+
+    public func escalateOverdue(now: Date, stepHours: Double) throws -> [Escalation] {
+        let nowMs = Timestamp.millis(now)
+        let step = Int64(stepHours * 3_600_000)
+        return try database.write { c in
+            let rows = try c.query("""
+                SELECT incident_id, escalation_level, due_at, state FROM dispatch_incident
+                WHERE state IN ('reported','dispatched','accepted','in_progress') AND due_at <= ? AND escalation_level < 3
+                ORDER BY due_at
+                """, [.integer(nowMs)])
+            var done: [Escalation] = []
+            for r in rows {
+                guard let id = r[0].int64Value, var level = r[1].intValue, var due = r[2].int64Value,
+                      let state = IncidentState(rawValue: r[3].stringValue ?? "") else { continue }
+                // Catch up: a server that was down for several steps moves the incident up one level per step missed.
+                while due <= nowMs && level < EscalationLevel.county.rawValue {
+                    level += 1
+                    let fellDue = due
+                    due += step
+                    let target = EscalationLevel(rawValue: level)!
+                    try Self.event(c, id, at: now, actor: "system", action: IncidentAction.escalate.rawValue, from: state, to: state,
+                                   note: "deadline \(Timestamp.string(Timestamp.date(millis: fellDue))) passed; escalated to \(target.name) level, "
+                                       + "next deadline \(Timestamp.string(Timestamp.date(millis: due)))")
+                    done.append(Escalation(incidentID: id, level: target, fellDueAt: Timestamp.date(millis: fellDue)))
+                }
+                try c.run("UPDATE dispatch_incident SET escalation_level = ?, due_at = ?, updated_at = ? WHERE incident_id = ?",
+                          [.integer(Int64(level)), .integer(due), .integer(nowMs), .integer(id)])
+            }
+            return done
+        }
+    }
+
+    public func report(from: Date?, to: Date?) throws -> DispatchReport {
+        let lo = from.map(Timestamp.millis) ?? Int64.min, hi = to.map(Timestamp.millis) ?? Int64.max
+        let range: [SQLiteValue] = [.integer(lo), .integer(hi)]
+        return try database.read { c in
+            let w = "reported_at BETWEEN ? AND ?"
+            func count(_ extra: String) throws -> Int {
+                try c.query("SELECT count(*) FROM dispatch_incident WHERE \(w)\(extra)", range).first?[0].intValue ?? 0
+            }
+            var byState: [String: Int] = [:]
+            for r in try c.query("SELECT state, count(*) FROM dispatch_incident WHERE \(w) GROUP BY state", range) {
+                byState[r[0].stringValue ?? ""] = r[1].intValue ?? 0
+            }
+            let total = byState.values.reduce(0, +)
+            let closed = byState[IncidentState.closed.rawValue] ?? 0
+            let resolved = try count(" AND resolved_at IS NOT NULL")
+            let onTime = try count(" AND resolved_at IS NOT NULL AND resolved_at <= deadline_at")
+            let rated = try count(" AND rating IS NOT NULL")
+            let satisfied = try count(" AND rating >= 4")
+            let average = try c.query("SELECT avg(rating) FROM dispatch_incident WHERE \(w) AND rating IS NOT NULL", range).first?[0].doubleValue
+            let escalated = try count(" AND escalation_level > 0")
+            let repeats = try count(" AND repeat_of IS NOT NULL")
+            let places = try c.query("""
+                SELECT category, place_key, max(grid_id), count(*) AS n FROM dispatch_incident WHERE \(w)
+                GROUP BY category, place_key HAVING n > 1 ORDER BY n DESC, category, place_key LIMIT 20
+                """, range).map { r in
+                DispatchReport.RepeatPlace(category: r[0].stringValue ?? "", place: r[1].stringValue ?? "",
+                                           gridID: r[2].stringValue, reports: r[3].intValue ?? 0)
+            }
+            func rate(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
+            return DispatchReport(
+                from: from.map(Timestamp.string), to: to.map(Timestamp.string), total: total, byState: byState,
+                closed: closed, closureRate: rate(closed, total), resolved: resolved, resolvedOnTime: onTime,
+                onTimeRate: rate(onTime, resolved), rated: rated, satisfied: satisfied,
+                satisfactionRate: rate(satisfied, rated), averageRating: average, escalated: escalated,
+                repeatReports: repeats, repeatPlaces: places)
+        }
+    }
+
+    public func token(hash: String) throws -> StoredToken? {
+        try database.read { c in
+            try c.query("SELECT token_id, role, staff_id, department_id FROM dispatch_token WHERE token_hash = ? AND revoked_at IS NULL",
+                        [.text(hash)]).first.flatMap { r in
+                TokenRole(rawValue: r[1].stringValue ?? "").map {
+                    StoredToken(tokenID: r[0].int64Value ?? 0, role: $0, staffID: r[2].stringValue, departmentID: r[3].stringValue)
+                }
+            }
+        }
+    }
+
+    public func createToken(hash: String, role: TokenRole, staffID: String?, departmentID: String?, label: String,
+                            now: Date) throws -> Int64 {
+        try database.write { c in
+            try c.run("INSERT INTO dispatch_token (token_hash, role, staff_id, department_id, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                      [.text(hash), .text(role.rawValue), SQLiteValue(staffID), SQLiteValue(departmentID), .text(label),
+                       .integer(Timestamp.millis(now))])
+            return c.lastInsertRowID
+        }
+    }
+}

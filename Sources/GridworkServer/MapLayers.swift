@@ -1,0 +1,39 @@
+import Foundation
+import GeoJSON
+import Gridwork
+import OrderedCollections
+
+/// The read-only GeoJSON layers the map page uses.
+enum MapLayers {
+    /// Current grids with id, name, village, town and the number of on-duty workers (full- and part-time).
+    static func grids(_ grids: [Grid], directory: CountyDirectory) -> String {
+        let features = grids.map { g -> Feature in
+            let staff = directory.staffByGrid[g.gridID] ?? []
+            let full = staff.filter { $0.role == .gridWorker && $0.onDuty }.count
+            let part = staff.filter { $0.role == .partTimeWorker && $0.onDuty }.count
+            let properties: OrderedDictionary<String, JSONValue> = [
+                "grid_id": .string(g.gridID), "name": .string(g.name),
+                "village_id": g.villageID.map(JSONValue.string) ?? .null, "town_id": g.townID.map(JSONValue.string) ?? .null,
+                "worker_count": .number(Double(full + part)), "full_time_workers": .number(Double(full)),
+                "part_time_workers": .number(Double(part)),
+            ]
+            return Feature(id: .string(g.gridID), geometry: g.geometry, properties: properties)
+        }
+        return GeoJSONEncoder.encodeCollection(features)
+    }
+
+    /// Incidents as points (longitude/latitude) with their state, category, grid, assignee and deadline.
+    static func incidents(_ incidents: [Incident]) -> String {
+        let features = incidents.map { i -> Feature in
+            let properties: OrderedDictionary<String, JSONValue> = [
+                "id": .number(Double(i.id)), "category": .string(i.category), "state": .string(i.state.rawValue),
+                "grid_id": i.gridID.map(JSONValue.string) ?? .null, "village_id": i.villageID.map(JSONValue.string) ?? .null,
+                "assignee_kind": .string(i.assigneeKind.rawValue), "assignee_id": .string(i.assigneeID),
+                "escalation_level": .string(i.escalationLevel.name), "reported_at": .string(Timestamp.string(i.reportedAt)),
+                "due_at": .string(Timestamp.string(i.dueAt)),
+            ]
+            return Feature(id: .number(Double(i.id)), geometry: .point(Position(i.lon, i.lat)), properties: properties)
+        }
+        return GeoJSONEncoder.encodeCollection(features, options: GeoJSONWriteOptions(featureBBox: false))
+    }
+}

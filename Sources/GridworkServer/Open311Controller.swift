@@ -1,0 +1,218 @@
+import Foundation
+import Hummingbird
+
+/// Open311 GeoReport v2 (`/open311/v2`), JSON format, so existing Open311 clients work unchanged.
+///
+/// - `GET services.json`: the categories (public, as the standard has it).
+/// - `POST requests.json`: form-encoded `api_key`, `service_code`, `lat`, `long`, `description`, `address_string`,
+///   `email`, `phone`, `first_name`, `last_name`; gridwork also reads `crs` (default EPSG:4326: GCJ02 for Amap
+///   apps) and the `Idempotency-Key` header.
+/// - `GET requests.json` with `service_request_id`, `service_code`, `start_date`, `end_date`, `status`
+///   (and `api_key`: results are filtered by the token's role).
+/// - `GET requests/{id}.json`.
+/// Errors are Open311's `[{"code": ..., "description": ...}]`.
+struct Open311Controller<Context: RequestContext> {
+    let service: DispatchService
+    let limits: ServerLimits
+
+    var routes: RouteCollection<Context> {
+        RouteCollection(context: Context.self)
+            .get("services.json", use: services)
+            .post("requests.json", use: create)
+            .get("requests.json", use: list)
+            .get("requests/:file", use: show)
+    }
+
+    struct ServiceEntry: Codable {
+        var service_code: String
+        var service_name: String
+        var description: String
+        var metadata: Bool
+        var type: String
+        var keywords: String
+        var group: String
+    }
+
+    struct RequestEntry: Codable {
+        var service_request_id: String
+        var status: String
+        var status_notes: String
+        var service_name: String
+        var service_code: String
+        var description: String
+        var agency_responsible: String
+        var service_notice: String
+        var requested_datetime: String
+        var updated_datetime: String
+        var expected_datetime: String
+        var address: String
+        var address_id: String
+        var zipcode: String
+        var lat: Double
+        var long: Double
+        var media_url: String
+    }
+
+    struct Created: Codable {
+        var service_request_id: String
+        var service_notice: String
+        var account_id: String?
+    }
+
+    struct ErrorEntry: Codable {
+        var code: Int
+        var description: String
+    }
+
+    /// Runs a handler, answering failures in Open311's error format.
+    func open311(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as DispatchError {
+            return Self.error(error.status, error.message)
+        } catch let error as HTTPError {
+            return Self.error(error.status, error.body ?? error.status.reasonPhrase)
+        } catch let error as any HTTPResponseError {
+            return Self.error(error.status, error.status.reasonPhrase)
+        } catch {
+            service.logger.error("open311 request failed: \(error)")
+            return Self.error(.internalServerError, "internal error; the server log has the detail")
+        }
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        (try? JSONOutput.response([ErrorEntry(code: status.code, description: message)], status: status))
+            ?? Response(status: status)
+    }
+
+    @Sendable func services(_ request: Request, context: Context) async throws -> Response {
+        await open311 {
+            let entries = service.router.knownCategories.map { code -> ServiceEntry in
+                let rule = service.router.rule(for: code)
+                let department = rule?.owner == .department
+                    ? (rule?.department ?? service.directory.departmentOfCategory[code]).flatMap { service.directory.departments[$0]?.name }
+                    : nil
+                return ServiceEntry(service_code: code, service_name: rule?.label ?? code,
+                                    description: rule?.owner == .grid ? "handled by the grid worker" : "handled by \(department ?? "a department")",
+                                    metadata: false, type: "realtime", keywords: code.replacingOccurrences(of: "_", with: ","),
+                                    group: department ?? "grid")
+            }
+            return try JSONOutput.response(entries)
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        await open311 {
+            let form = Self.parseForm(try await JSONInput.text(of: request, limit: limits.maxBodyBytes))
+            let principal = try service.authenticate(token: form["api_key"] ?? request.apiToken)
+            guard let code = form["service_code"], !code.isEmpty else {
+                throw DispatchError(.badRequest, "service_code is required; GET /open311/v2/services.json lists them")
+            }
+            guard let latText = form["lat"], let longText = form["long"] else {
+                throw DispatchError(.badRequest, "lat and long are required (this service geocodes by coordinates, not address_string)")
+            }
+            guard let lat = Double(latText), let long = Double(longText) else {
+                throw DispatchError(.badRequest, "lat=\(latText) long=\(longText): both must be decimal degrees")
+            }
+            let contact = [form["first_name"], form["last_name"], form["phone"], form["email"]]
+                .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            let intake = IntakeRequest(
+                category: code, description: form["description"] ?? "",
+                location: .init(x: long, y: lat, crs: form["crs"]), address: form["address_string"],
+                reporterContact: contact, idempotencyKey: request.idempotencyKeyHeader)
+            let (incident, created) = try service.intake(intake, by: principal)
+            return try JSONOutput.response(
+                [Created(service_request_id: String(incident.id),
+                         service_notice: "routed to \(incident.assigneeKind.rawValue) \(incident.assigneeID); due \(Timestamp.string(incident.dueAt))",
+                         account_id: nil)],
+                status: created ? .created : .ok)
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        await open311 {
+            let principal = try service.authenticate(token: request.apiToken)
+            let params = request.uri.queryParameters
+            var query = IncidentQuery()
+            if let ids = params.get("service_request_id"), !ids.isEmpty {
+                query.ids = try ids.split(separator: ",").map { part in
+                    guard let id = Int64(part.trimmingCharacters(in: .whitespaces)) else {
+                        throw DispatchError(.badRequest, "service_request_id '\(part)' is not a request id")
+                    }
+                    return id
+                }
+            }
+            if let codes = params.get("service_code"), !codes.isEmpty { query.categories = codes.split(separator: ",").map(String.init) }
+            if let status = params.get("status"), !status.isEmpty {
+                var states: [IncidentState] = []
+                for s in status.split(separator: ",") {
+                    switch s {
+                    case "open": states += IncidentState.openStates
+                    case "closed": states += IncidentState.allCases.filter { !$0.isOpen }
+                    default: throw DispatchError(.badRequest, "status=\(s): Open311 status is open or closed")
+                    }
+                }
+                query.states = states
+            }
+            query.reportedFrom = try Self.date(params.get("start_date"), "start_date")
+            query.reportedTo = try Self.date(params.get("end_date"), "end_date")
+            if query.ids == nil && query.reportedFrom == nil {
+                // The standard's default window: the last 90 days.
+                query.reportedFrom = service.clock.now() - 90 * 86_400
+            }
+            query.limit = 1000
+            return try JSONOutput.response(try service.incidents(query, for: principal).map(entry))
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        await open311 {
+            let principal = try service.authenticate(token: request.apiToken)
+            let file = context.parameters.get("file") ?? ""
+            guard file.hasSuffix(".json") else {
+                throw DispatchError(.badRequest, "only the JSON format is served: GET /open311/v2/requests/{id}.json")
+            }
+            guard let id = Int64(file.dropLast(5)) else {
+                throw DispatchError(.badRequest, "'\(file.dropLast(5))' is not a service_request_id")
+            }
+            return try JSONOutput.response([entry(try service.incident(id: id, for: principal))])
+        }
+    }
+
+    func entry(_ i: Incident) -> RequestEntry {
+        let agency: String = switch i.assigneeKind {
+        case .department: service.directory.departments[i.assigneeID]?.name ?? i.assigneeID
+        case .staff: "grid \(i.gridID ?? "?") worker \(i.assigneeID)"
+        case .village: "village \(i.assigneeID)"
+        }
+        return RequestEntry(
+            service_request_id: String(i.id), status: i.state.isOpen ? "open" : "closed",
+            status_notes: i.state.rawValue, service_name: service.router.rule(for: i.category)?.label ?? i.category,
+            service_code: i.category, description: i.description, agency_responsible: agency, service_notice: "",
+            requested_datetime: Timestamp.string(i.reportedAt), updated_datetime: Timestamp.string(i.updatedAt),
+            expected_datetime: Timestamp.string(i.dueAt), address: i.address, address_id: i.buildingID ?? "",
+            zipcode: "", lat: i.lat, long: i.lon, media_url: "")
+    }
+
+    static func date(_ text: String?, _ name: String) throws -> Date? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let d = Timestamp.parse(text) else {
+            throw DispatchError(.badRequest, "\(name)=\(text) is not a W3C/ISO 8601 time such as 2026-01-31T08:00:00Z")
+        }
+        return d
+    }
+
+    /// `application/x-www-form-urlencoded`: `+` is a space, `%XX` bytes; the first value of a repeated key wins.
+    static func parseForm(_ body: String) -> [String: String] {
+        var form: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
+            let key = decode(parts[0])
+            if form[key] == nil { form[key] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return form
+    }
+}

@@ -1,0 +1,302 @@
+import Foundation
+import GeoJSON
+import GridGeometry
+@testable import Gridwork
+import SampleCounty
+import Testing
+
+/// The tiny sample county of the repository (geodata/tiny): 3 villages, 10 grids, 107 buildings, 320 households.
+let tinySample: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("geodata/tiny").path
+}()
+
+/// Every promise a proposal makes, checked independently of how it was made.
+func expectSound(_ proposal: GridProposal, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    let county = proposal.proposedCounty()
+    // Valid, contiguous, inside its village, tiling it: GEOS union equals the village, no overlaps.
+    let check = try ProposalCheck.check(villages: county.villages, grids: county.grids)
+    #expect(check.problems.isEmpty, "\(check.problems.prefix(5))", sourceLocation: sourceLocation)
+    #expect(check.worstTilingError < 1e-9, sourceLocation: sourceLocation)
+    #expect(check.worstOverlap < 1e-9, sourceLocation: sourceLocation)
+    for grid in county.grids {
+        #expect(grid.geometry.polygons.count == 1, "grid \(grid.gridID) is not contiguous", sourceLocation: sourceLocation)
+    }
+    // Whole buildings: each building's footprint lies in its proposed grid, the grid of its own village.
+    let context = GEOSContext()
+    let gridByID = Dictionary(uniqueKeysWithValues: county.grids.map { ($0.gridID, $0) })
+    var shapes: [String: PreparedGEOSGeometry] = [:]
+    for building in county.buildings {
+        guard let id = building.gridID, let grid = gridByID[id] else {
+            Issue.record("building \(building.buildingID) has no proposed grid", sourceLocation: sourceLocation)
+            continue
+        }
+        #expect(grid.villageID == building.villageID, "building \(building.buildingID) left its village", sourceLocation: sourceLocation)
+        let shape = try shapes[id] ?? GEOSGeometry(grid.geometry, context: context).prepared()
+        shapes[id] = shape
+        #expect(try shape.covers(GEOSGeometry(building.geometry, context: context)),
+                "building \(building.buildingID) is not inside grid \(id)", sourceLocation: sourceLocation)
+    }
+    // Every household is in exactly one grid.
+    let measures = try GridMeasures(county: county, weights: proposal.map.weights)
+    let placed = measures.householdsOfGrid.values.flatMap { $0 }
+    #expect(placed.count == county.households.count, sourceLocation: sourceLocation)
+    #expect(Set(placed).count == placed.count, sourceLocation: sourceLocation)
+}
+
+@Suite("Planning")
+struct PlanningTests {
+    let county: PlanningCounty
+    let map: ParcelMap
+
+    init() throws {
+        county = try PlanningCounty(directory: tinySample)
+        map = try ParcelMap(county: county)
+    }
+
+    @Test("parcels tile each village and hold whole buildings")
+    func parcels() throws {
+        let context = GEOSContext()
+        for (v, village) in county.villages.enumerated() {
+            let pieces = try map.parcelsOfVillage[v].map { try GEOSGeometry(map.parcels[$0].geometry, context: context) }
+            let union = try GEOSGeometry.collection(pieces, context: context).unaryUnion()
+            let shape = try GEOSGeometry(village.geometry, context: context)
+            #expect(try union.symmetricDifference(shape).area() / shape.area() < 1e-9)
+        }
+        #expect(map.parcelOfBuilding.allSatisfy { $0 != nil })
+        #expect(map.unplacedHouseholds.isEmpty)
+        #expect(map.parcels.reduce(0) { $0 + $1.counts.households } == county.households.count)
+        // Each parcel's buildings lie inside it (a building is never split between parcels).
+        for parcel in map.parcels where !parcel.buildings.isEmpty {
+            let shape = try GEOSGeometry(parcel.geometry, context: context).buffer(1e-9)
+            for b in parcel.buildings {
+                #expect(try shape.covers(GEOSGeometry(county.buildings[b].geometry, context: context)))
+            }
+        }
+        // The graph is symmetric and only joins parcels of one village.
+        for (p, list) in map.neighbours.enumerated() {
+            for n in list {
+                #expect(map.parcels[n.parcel].villageIndex == map.parcels[p].villageIndex)
+                #expect(map.neighbours[n.parcel].contains { $0.parcel == p })
+            }
+        }
+    }
+
+    @Test("a grid's parcels add up to the reports module's workload of the grid")
+    func workloadMatchesReport() throws {
+        var weights = WorkloadWeights()
+        weights.residents = 0.25
+        weights.categories = ["dispute": 2]
+        let map = try ParcelMap(county: county, weights: weights)
+        let report = try WorkloadReport.compute(
+            CountyLayers(villages: county.villages, grids: county.grids, buildings: county.buildings,
+                         households: county.households, staff: county.staff, incidents: county.incidents),
+            options: WorkloadOptions(weights: weights))
+        #expect(map.parcels.reduce(0) { $0 + $1.counts.incidents } > 0)
+        for row in report.grids {
+            let g = map.gridIndex[row.gridID]!
+            let parcels = map.parcels.filter { $0.gridIndex == g }
+            let counts = parcels.reduce(WorkloadCounts()) { $0 + $1.counts }
+            #expect(counts.households == row.households && counts.residents == row.residents)
+            #expect(counts.buildings == row.buildings && counts.incidents == row.incidents)
+            #expect(counts.openIncidents == row.openIncidents)
+            #expect(abs(counts.areaM2 - row.areaM2) <= 1e-6 * row.areaM2)
+            #expect(abs(planningWorkload(counts, weights: weights) - row.rawWorkload) <= 1e-6 * max(1, row.rawWorkload))
+        }
+    }
+
+    @Test("rebalance keeps every promise, improves the balance and says why the rest is out of band")
+    func rebalance() throws {
+        var options = RebalanceOptions()
+        options.seed = 7
+        let proposal = try GridPlanner(map: map).rebalance(options)
+        try expectSound(proposal)
+        #expect(proposal.grids.count == county.grids.count)
+        let diff = try PlanDiff(before: county, after: proposal.proposedCounty(), weights: map.weights, band: 0.15)
+        #expect(diff.after.cv < diff.before.cv / 2)
+        #expect(diff.after.inBand > diff.before.inBand)
+        // Every grid out of band is explained: its village cannot be balanced, or one parcel alone is too heavy.
+        let mean = diff.after.mean
+        for g in proposal.grids where abs(g.workload - mean) > 0.15 * mean {
+            #expect(proposal.notes.contains { $0.contains(g.villageID) }, "grid \(g.gridID) out of band without a reason")
+        }
+        // Reproducible: the same seed gives the same grids.
+        let again = try GridPlanner(map: map).rebalance(options)
+        #expect(again.grids == proposal.grids)
+    }
+
+    @Test("one building heavier than the band is reported, not split")
+    func heavyBuilding() throws {
+        var heavy = county
+        let building = county.buildings[0].buildingID
+        for k in 0..<400 {
+            heavy.households.append(Household(householdID: "HX\(k)", buildingID: building, address: "", location: nil, residents: 3))
+        }
+        let proposal = try GridPlanner(map: ParcelMap(county: heavy)).rebalance(RebalanceOptions())
+        try expectSound(proposal)
+        #expect(proposal.notes.contains { $0.contains(building) && $0.contains("alone carries") })
+        let home = proposal.proposedCounty().buildings[0].gridID
+        #expect(proposal.grids.filter { $0.gridID == home }.count == 1)
+    }
+
+    @Test("per-village counts and locked grids")
+    func locked() throws {
+        var options = RebalanceOptions()
+        options.count = .keepPerVillage
+        options.lockedGridIDs = ["T01-V01-G01"]
+        let proposal = try GridPlanner(map: map).rebalance(options)
+        try expectSound(proposal)
+        let old = county.grids.first { $0.gridID == "T01-V01-G01" }!
+        let new = proposal.grids.first { $0.gridID == "T01-V01-G01" }!
+        #expect(new.geometry == old.geometry && new.change == .unchanged && new.locked)
+        for village in county.villages {
+            #expect(proposal.grids.filter { $0.villageID == village.villageID }.count
+                == county.grids.filter { $0.villageID == village.villageID }.count)
+        }
+        options.lockedGridIDs = ["NO-SUCH-GRID"]
+        #expect(throws: PlanningError.self) { try GridPlanner(map: map).rebalance(options) }
+    }
+
+    @Test("target workload per worker chooses the number of grids")
+    func targetWorkload() throws {
+        var options = RebalanceOptions()
+        let total = map.parcels.indices.reduce(0) { $0 + map.workload($1) }
+        options.count = .targetWorkload(total / 20)
+        let proposal = try GridPlanner(map: map).rebalance(options)
+        try expectSound(proposal)
+        #expect(proposal.grids.count > county.grids.count)
+    }
+
+    @Test("split, merge and move")
+    func edits() throws {
+        let planner = GridPlanner(map: map)
+        let busiest = county.grids.max { a, b in
+            map.parcels.filter { county.grids[$0.gridIndex].gridID == a.gridID }.count
+                < map.parcels.filter { county.grids[$0.gridIndex].gridID == b.gridID }.count
+        }!
+        let split = try planner.split(gridID: busiest.gridID, parts: 3, seed: 3)
+        try expectSound(split)
+        #expect(split.grids.count == county.grids.count + 2)
+        #expect(split.grids.filter { $0.change != .unchanged }.count == 3)
+
+        // Two neighbouring grids of one village.
+        let (a, b) = try neighbouringGrids()
+        let merged = try planner.merge(gridIDs: [a, b])
+        try expectSound(merged)
+        #expect(merged.grids.count == county.grids.count - 1)
+        #expect(merged.retiredGridIDs.count == 1)
+
+        // Move one building that borders grid b from grid a.
+        let aIndex = map.gridIndex[a]!, bIndex = map.gridIndex[b]!
+        let border = map.parcels.first { p in
+            p.gridIndex == aIndex && !p.buildings.isEmpty && map.neighbours[p.index].contains { map.parcels[$0.parcel].gridIndex == bIndex }
+        }
+        if let border {
+            let building = county.buildings[border.buildings[0]].buildingID
+            do {
+                let moved = try planner.move(buildingIDs: [building], to: b)
+                try expectSound(moved)
+                #expect(moved.proposedCounty().buildings.first { $0.buildingID == building }?.gridID == b)
+            } catch let error as PlanningError {
+                // Allowed only when grid a would fall apart, and then it must say so.
+                #expect(error.description.contains("fall apart"))
+            }
+        }
+        #expect(throws: PlanningError.self) { try planner.merge(gridIDs: ["T01-V01-G01", "T01-V03-G01"]) }
+    }
+
+    func neighbouringGrids() throws -> (String, String) {
+        for p in map.parcels {
+            for n in map.neighbours[p.index] where map.parcels[n.parcel].gridIndex != p.gridIndex {
+                return (county.grids[p.gridIndex].gridID, county.grids[map.parcels[n.parcel].gridIndex].gridID)
+            }
+        }
+        throw PlanningError("no neighbouring grids in the tiny sample")
+    }
+
+    @Test("the proposal folder opens, diffs and applies through the importer as a new boundary version")
+    func writeDiffApply() throws {
+        let scratch = Scratch()
+        let dbPath = scratch.path + "/county.sqlite"
+        var options = ImportOptions(grids: tinySample + "/grids.geojson")
+        options.towns = tinySample + "/towns.geojson"
+        options.villages = tinySample + "/villages.geojson"
+        options.buildings = tinySample + "/buildings.geojson"
+        options.households = tinySample + "/households.csv"
+        options.staff = tinySample + "/staff.csv"
+        options.incidents = tinySample + "/incidents.csv"
+        let store = try CountyStore(path: dbPath)
+        _ = try CountyImporter(options: options).run(into: store)
+
+        let fromDB = try ParcelMap(county: PlanningCounty(store: store))
+        var rebalance = RebalanceOptions()
+        rebalance.seed = 7
+        let proposal = try GridPlanner(map: fromDB).rebalance(rebalance)
+        let folder = scratch.path + "/proposal"
+        let diff = try ProposalWriter(proposal: proposal).write(to: folder)
+        for name in ["grids.geojson", "buildings.geojson", "proposal.gpkg", "moves.csv", "report.md", "proposal.png"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + name))
+        }
+        #expect(try String(contentsOfFile: folder + "/report.md", encoding: .utf8).contains("| grids within ±15% of the mean |"))
+        #expect(diff.buildingMoves.count > 0 && diff.householdsMoved > 0)
+        #expect(diff.workers.contains { $0.gainedHouseholds > 0 || $0.lostHouseholds > 0 || $0.householdsAfter == nil })
+
+        // The written files read back as the same proposal (the diff from files agrees with the one in memory).
+        let reread = try PlanningCounty(store: store).withProposal(directory: folder)
+        let fromFiles = try PlanDiff(before: try PlanningCounty(store: store), after: reread, weights: fromDB.weights, band: 0.15)
+        #expect(fromFiles.buildingMoves.count == diff.buildingMoves.count)
+        #expect(fromFiles.after.inBand == diff.after.inBand)
+
+        let before = try store.currentVersionID()!
+        let summary = try PlanApplier(proposalDirectory: folder).apply(to: store)
+        #expect(summary.versionID == before + 1)
+        #expect(try store.versions().count == 2)
+        #expect(try store.grids(version: before).count == county.grids.count)
+        let newGrids = try store.grids()
+        #expect(Set(newGrids.map(\.gridID)) == Set(proposal.grids.map(\.gridID)))
+        let moved = diff.buildingMoves[0]
+        #expect(try store.buildings().first { $0.buildingID == moved.buildingID }?.gridID == moved.to)
+        #expect(try store.villages().count == county.villages.count)
+
+        // A broken proposal is refused before anything is written: drop one grid, leaving a gap.
+        let text = try String(contentsOfFile: folder + "/grids.geojson", encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let kept = lines.enumerated().filter { $0.offset != 1 }.map(\.element)
+        var fixed = kept.joined(separator: "\n")
+        fixed = fixed.replacingOccurrences(of: "}},\n]}", with: "}}\n]}")
+        try fixed.write(toFile: folder + "/grids.geojson", atomically: true, encoding: .utf8)
+        #expect(throws: ImportFailed.self) { try PlanApplier(proposalDirectory: folder).apply(to: store) }
+        #expect(try store.versions().count == 2)
+    }
+}
+
+@Suite("Planning at county scale")
+struct PlanningCountyScaleTests {
+    @Test("the 705-grid sample: sound proposal, balance improves, every grid left out of band is explained")
+    func jiande() throws {
+        let scratch = Scratch()
+        try SampleCountyGenerator(preset: .jiande, seed: 20_260_101).generate().write(to: scratch.path)
+        let county = try PlanningCounty(directory: scratch.path)
+        #expect(county.grids.count == 705)
+        let map = try ParcelMap(county: county)
+        let proposal = try GridPlanner(map: map).rebalance(RebalanceOptions())
+        try expectSound(proposal)
+        #expect(proposal.grids.count == 705)
+        let diff = try PlanDiff(before: county, after: proposal.proposedCounty(), weights: map.weights, band: 0.15)
+        #expect(diff.after.cv < 0.75 * diff.before.cv)
+        #expect(diff.after.inBand > 2 * diff.before.inBand)
+        let mean = diff.after.mean
+        for g in proposal.grids where abs(g.workload - mean) > 0.15 * mean {
+            #expect(proposal.notes.contains { $0.contains(g.villageID) }, "grid \(g.gridID) out of band without a reason")
+        }
+
+        // A town alone: villages outside it keep their grids untouched.
+        var options = RebalanceOptions()
+        options.scope = .town("T02")
+        let town = try GridPlanner(map: map).rebalance(options)
+        try expectSound(town)
+        let scope = Set(town.scopeVillageIDs)
+        #expect(town.grids.filter { !scope.contains($0.villageID) }.allSatisfy { $0.change == .unchanged })
+    }
+}

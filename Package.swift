@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Value types for geometries and features, and the RFC 7946 reader and writer.
         .target(name: "GeoJSON", dependencies: [
@@ -39,7 +40,7 @@ let package = Package(
         .target(name: "SampleCounty", dependencies: ["GeoJSON"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The dispatch service: intake (JSON API and Open311), routing, closed loop, escalation, reports.

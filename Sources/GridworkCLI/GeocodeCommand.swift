@@ -13,7 +13,9 @@ struct GeocodeCommand: ParsableCommand {
             id,grid_id,building_id,status plus the input's other columns, in input order. Status is inside, \
             boundary (on an edge or vertex shared by grids), overlap (inside two grids: a data error), outside, \
             snapped (outside but within --snap-metres of a grid) or invalid (the row could not be read). \
-            A point covered by several grids goes to the grid with the lowest id.
+            A point covered by several grids goes to the grid with the lowest id (string order); \
+            likewise the building. The id column is `id`, or a first column named like household_id. \
+            Invalid rows are listed on standard error with their line numbers; the others still go through.
             """
     )
 
@@ -27,11 +29,14 @@ struct GeocodeCommand: ParsableCommand {
     @Option(help: "Output CSV (default: POINTS.geocoded.csv beside the input).") var out: String?
     @Option(name: .customLong("snap-metres"), help: "Name the nearest grid for points this close outside every grid.")
     var snapMetres: Double = 0
+    @Option(help: "Threads to use (default: every core).") var threads: Int = 0
+    @Option(name: .customLong("block-kib"), help: .hidden) var blockKiB: Int = 4_096
 
     func validate() throws {
         if (grids == nil) == (db == nil) { throw ValidationError("give either --grids FILE or --db FILE") }
         if buildings != nil && grids == nil { throw ValidationError("--buildings goes with --grids") }
         if snapMetres < 0 || !snapMetres.isFinite { throw ValidationError("--snap-metres must be ≥ 0") }
+        if threads < 0 { throw ValidationError("--threads must be ≥ 0 (0: every core)") }
         if !FileManager.default.fileExists(atPath: points) { throw ValidationError("--points \(points): no such file") }
     }
 
@@ -58,7 +63,7 @@ struct GeocodeCommand: ParsableCommand {
             printError(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the layers"))
             throw ExitCode(2)
         }
-        let job = GeocodeJob(crs: system, snapMetres: snapMetres)
+        let job = GeocodeJob(crs: system, snapMetres: snapMetres, blockBytes: blockKiB << 10, threads: threads)
         let locator = try GridLocator(grids: gridList, buildings: buildingList, frame: job.frame)
         let loaded = Date()
         let output = out ?? (points.hasSuffix(".csv") ? String(points.dropLast(4)) : points) + ".geocoded.csv"
@@ -71,5 +76,23 @@ struct GeocodeCommand: ParsableCommand {
         print("geocoded \(summary.rows) points against \(gridList.count) grids and \(buildingList.count) buildings " +
               "in \(String(format: "%.2f", seconds)) s (+\(String(format: "%.2f", loaded.timeIntervalSince(started))) s " +
               "loading): \(counts.joined(separator: ", ")) → \(output)")
+        if let peak = peakResidentKiB() { print("peak memory \(peak) KiB") }
     }
+}
+
+/// The process's peak resident set in KiB: `VmHWM` from /proc/self/status on Linux (it belongs to this program's
+/// own address space, unlike `getrusage`'s `ru_maxrss`, which can inherit the parent's peak across exec), or
+/// `getrusage(RUSAGE_SELF)` elsewhere.
+func peakResidentKiB() -> Int? {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
+        return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+    }
+    #if os(macOS)
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
+    return Int(usage.ru_maxrss) / 1024
+    #else
+    return nil
+    #endif
 }

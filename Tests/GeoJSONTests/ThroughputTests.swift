@@ -2,12 +2,11 @@ import Foundation
 import Testing
 import GeoJSON
 
-/// Read/write throughput on a file of polygons. Opt-in (it writes ~100 MB): run with
-/// `GEOJSON_BENCHMARK=1 swift test -c release -Xswiftc -enable-testing --filter ThroughputTests`.
-/// The > 50 MB/s read goal is asserted only in optimized builds.
+/// Read/write throughput on a file of polygons: a measurement, not a pass/fail timing. Opt-in (it writes ~100 MB):
+/// `tools/bench-geojson` runs it in a release build and prints the figures.
 @Suite struct ThroughputTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["GEOJSON_BENCHMARK"] != nil, "set GEOJSON_BENCHMARK=1 to run"))
-    func readsPolygonsFasterThan50MBPerSecond() throws {
+    func measureReadAndWriteThroughput() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("geojson-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -40,8 +39,5 @@ import GeoJSON
         #expect(read == count)
         let readRate = size / readSeconds / 1e6
         print("GeoJSON throughput: \(Int(size / 1e6)) MB; write \(Int(size / writeSeconds / 1e6)) MB/s; read \(Int(readRate)) MB/s")
-        #if !DEBUG
-        #expect(readRate > 50, "read \(readRate) MB/s")
-        #endif
     }
 }

@@ -1,0 +1,4 @@
+#ifndef GRIDWORK_CZLIB_SHIM_H
+#define GRIDWORK_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

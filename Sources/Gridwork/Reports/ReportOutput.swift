@@ -1,0 +1,170 @@
+import Foundation
+import GeoJSON
+import OrderedCollections
+
+/// Writes reports into an output folder.
+public enum ReportOutput {
+    static func json<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    static func prepare(_ directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ReportError("cannot create the output folder \(directory): \(error.localizedDescription)")
+        }
+    }
+
+    static func write(_ data: Data, _ path: String) throws {
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw ReportError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// `coverage.json`, `gaps.geojson`, `overlaps.geojson`, `problems.geojson` and `coverage.md`; returns the paths.
+    @discardableResult
+    public static func write(_ report: CoverageReport, layers: CountyLayers, to directory: String) throws -> [String] {
+        try prepare(directory)
+        let dir = URL(fileURLWithPath: directory)
+        let paths = ["coverage.json", "gaps.geojson", "overlaps.geojson", "problems.geojson", "coverage.md"]
+            .map { dir.appendingPathComponent($0).path }
+        try write(try json(report), paths[0])
+        try writeFeatures((report.gaps + report.sliverGaps).map(LayerExport.gapFeature), paths[1])
+        try writeFeatures((report.overlaps + report.sliverOverlaps).map(LayerExport.overlapFeature), paths[2])
+        try writeFeatures(problemFeatures(report, layers), paths[3])
+        try write(Data(markdown(report).utf8), paths[4])
+        return paths
+    }
+
+    /// `workload.json`, `workload.csv` and `workload.md`; returns the paths.
+    @discardableResult
+    public static func write(_ report: WorkloadReport, to directory: String) throws -> [String] {
+        try prepare(directory)
+        let dir = URL(fileURLWithPath: directory)
+        let paths = ["workload.json", "workload.csv", "workload.md"].map { dir.appendingPathComponent($0).path }
+        try write(try json(report), paths[0])
+        let csv = try CSVWriter(path: paths[1])
+        try csv.write(["grid_id", "village_id", "town_id", "area_m2", "households", "residents", "buildings",
+                       "building_heads", "incidents", "open_incidents", "grid_workers", "part_time_workers", "staff",
+                       "raw_workload", "workload_index"])
+        for g in report.grids {
+            try csv.write([g.gridID, g.villageID ?? "", g.townID ?? "", String(format: "%.1f", g.areaM2),
+                           "\(g.households)", "\(g.residents)", "\(g.buildings)", "\(g.buildingHeads)", "\(g.incidents)",
+                           "\(g.openIncidents)", "\(g.gridWorkers)", "\(g.partTimeWorkers)", "\(g.staff)",
+                           String(format: "%.2f", g.rawWorkload), String(format: "%.1f", g.workloadIndex)])
+        }
+        try csv.close()
+        try write(Data(markdown(report).utf8), paths[2])
+        return paths
+    }
+
+    static func writeFeatures(_ features: [Feature], _ path: String) throws {
+        let writer = try GeoJSONFeatureWriter(path: path)
+        for f in features { try writer.write(f) }
+        try writer.finish()
+    }
+
+    /// One feature per problem: the grid, building or household concerned, with `problem` and `reason`.
+    static func problemFeatures(_ report: CoverageReport, _ layers: CountyLayers) -> [Feature] {
+        let grids = Dictionary(layers.grids.map { ($0.gridID, $0) }, uniquingKeysWith: { a, _ in a })
+        let buildings = Dictionary(layers.buildings.map { ($0.buildingID, $0) }, uniquingKeysWith: { a, _ in a })
+        let households = Dictionary(layers.households.map { ($0.householdID, $0) }, uniquingKeysWith: { a, _ in a })
+        var features: [Feature] = []
+        func add(_ problem: String, _ id: String, _ geometry: Geometry?, _ reason: String) {
+            features.append(Feature(id: .string("\(problem):\(id)"), geometry: geometry, properties: [
+                "problem": .string(problem), "id": .string(id), "reason": .string(reason),
+            ]))
+        }
+        for g in report.invalidGrids { add("invalid_grid", g.gridID, grids[g.gridID]?.geometry, g.reason) }
+        for c in report.gridsCrossingVillageBoundary {
+            add("grid_crosses_village_boundary", c.gridID, grids[c.gridID]?.geometry,
+                String(format: "%.1f m² lies outside village %@", c.areaOutsideM2, c.villageID))
+        }
+        for g in report.gridsWithoutVillage {
+            add("grid_without_village", g, grids[g]?.geometry, "the grid lies in no village")
+        }
+        for g in report.gridsWithoutFullTimeWorker {
+            add("grid_without_full_time_worker", g, grids[g]?.geometry, "no on-duty full-time grid worker")
+        }
+        for b in report.buildingsNotWithinOneGrid {
+            add("building_not_within_one_grid", b.buildingID, buildings[b.buildingID]?.geometry, b.reason)
+        }
+        for b in report.buildingsWithoutBuildingHead {
+            add("building_without_head", b, buildings[b]?.geometry, "urban building with no on-duty building head")
+        }
+        for h in report.householdsOutsideEveryGrid {
+            add("household_outside_every_grid", h, households[h]?.location.map(Geometry.point), "the location is in no grid")
+        }
+        return features
+    }
+
+    static func area(_ m2: Double) -> String {
+        m2 >= 10_000 ? String(format: "%.2f ha", m2 / 10_000) : String(format: "%.1f m²", m2)
+    }
+
+    static func markdown(_ r: CoverageReport) -> String {
+        var s = "# Coverage report\n\n"
+        s += "\(r.grids) grids in \(r.villages) villages. Tolerance for slivers: \(r.toleranceMetres) m.\n\n"
+        s += "| check | found |\n|---|---|\n"
+        s += "| gaps | \(r.gaps.count) (\(area(r.gapAreaM2))) |\n"
+        s += "| overlaps | \(r.overlaps.count) (\(area(r.overlapAreaM2))) |\n"
+        s += "| sliver gaps / overlaps | \(r.sliverGaps.count) / \(r.sliverOverlaps.count) |\n"
+        s += "| invalid grids | \(r.invalidGrids.count) |\n"
+        s += "| grids crossing their village boundary | \(r.gridsCrossingVillageBoundary.count) |\n"
+        s += "| buildings not within one grid | \(r.buildingsNotWithinOneGrid.count) |\n"
+        s += "| households outside every grid | \(r.householdsOutsideEveryGrid.count) |\n"
+        s += "| grids without a full-time worker | \(r.gridsWithoutFullTimeWorker.count) |\n"
+        s += "| urban buildings without a building head | \(r.buildingsWithoutBuildingHead.count) |\n\n"
+        if !r.gaps.isEmpty {
+            s += "## Largest gaps\n\n| gap | village | area |\n|---|---|---|\n"
+            for g in r.gaps.sorted(by: { $0.areaM2 > $1.areaM2 }).prefix(20) {
+                s += "| \(g.id) | \(g.villageID ?? "-") | \(area(g.areaM2)) |\n"
+            }
+            s += "\n"
+        }
+        if !r.overlaps.isEmpty {
+            s += "## Largest overlaps\n\n| overlap | grids | area |\n|---|---|---|\n"
+            for o in r.overlaps.sorted(by: { $0.areaM2 > $1.areaM2 }).prefix(20) {
+                s += "| \(o.id) | \(o.grids.joined(separator: ", ")) | \(area(o.areaM2)) |\n"
+            }
+            s += "\n"
+        }
+        for g in r.invalidGrids.prefix(20) { s += "- invalid grid \(g.gridID): \(g.reason)\n" }
+        s += "\n## By town\n\n| town | grids | gaps | gap area | overlaps | overlap area | no worker |\n|---|---|---|---|---|---|---|\n"
+        for t in r.byTown {
+            s += "| \(t.id) \(t.name) | \(t.grids) | \(t.gaps) | \(area(t.gapAreaM2)) | \(t.overlaps) | " +
+                "\(area(t.overlapAreaM2)) | \(t.gridsWithoutFullTimeWorker) |\n"
+        }
+        s += "\n## By village\n\n| village | grids | gaps | gap area | overlaps | overlap area | crossing |\n|---|---|---|---|---|---|---|\n"
+        for v in r.byVillage {
+            s += "| \(v.id) \(v.name) | \(v.grids) | \(v.gaps) | \(area(v.gapAreaM2)) | \(v.overlaps) | " +
+                "\(area(v.overlapAreaM2)) | \(v.gridsCrossingVillageBoundary) |\n"
+        }
+        for note in r.notes { s += "\nNote: \(note)\n" }
+        return s
+    }
+
+    static func markdown(_ r: WorkloadReport) -> String {
+        let b = r.balance
+        var s = "# Workload report\n\n"
+        s += "\(r.grids.count) grids; incidents from \(r.windowStart) to \(r.windowEnd) (\(r.windowDays) days).\n\n"
+        s += String(format: "Balance: mean raw workload %.1f, max/mean %.2f, coefficient of variation %.3f, Gini %.3f.\n\n",
+                    b.mean, b.maxOverMean, b.coefficientOfVariation, b.gini)
+        let byID = Dictionary(r.grids.map { ($0.gridID, $0) }, uniquingKeysWith: { a, _ in a })
+        func table(_ title: String, _ ids: [String]) {
+            s += "## \(title)\n\n| grid | index | households | residents | incidents | open | staff |\n|---|---|---|---|---|---|---|\n"
+            for id in ids {
+                guard let g = byID[id] else { continue }
+                s += "| \(g.gridID) \(g.name) | \(String(format: "%.0f", g.workloadIndex)) | \(g.households) | " +
+                    "\(g.residents) | \(g.incidents) | \(g.openIncidents) | \(g.staff) |\n"
+            }
+            s += "\n"
+        }
+        table("Furthest above the mean", b.mostAboveMean)
+        table("Furthest below the mean", b.mostBelowMean)
+        return s
+    }
+}

@@ -455,6 +455,8 @@ async function start() {
     $("who").textContent = state.me.role.replace("_", " ") + (state.me.staffId ? " " + state.me.staffId : "") +
       (state.me.departmentId ? " " + state.me.departmentId : "");
     body.dataset.role = state.me.role;
+    // Load time: navigation start to the first frame painted after everything was drawn.
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     body.dataset.loadMs = String(Math.round(performance.now()));
     body.dataset.state = "ready";
     await fragmentRequest();

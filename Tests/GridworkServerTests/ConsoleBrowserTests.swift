@@ -89,6 +89,8 @@ struct ConsoleBrowserTests {
             #expect(Int(data["gaps-drawn"] ?? "") ?? 0 >= 1)
             #expect(Int(data["overlaps-drawn"] ?? "") ?? 0 >= 1)
             #expect(data["incidents-drawn"] == "3")
+            // The fixture's clock stands at 2026-01-01, so every deadline has passed by the browser's clock.
+            #expect(data["overdue-rows"] == "3")
             #expect(data["role"] == "dispatcher")
             #expect(data["action-result"] == "ok:dispatched:staff:\(target)", "\(data)")
             #expect(dom.contains("Incident \(ids[0])"), "the side panel shows the incident")

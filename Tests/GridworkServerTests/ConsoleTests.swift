@@ -2,6 +2,7 @@ import Foundation
 import GeoJSON
 import Gridwork
 @testable import GridworkServer
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing

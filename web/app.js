@@ -150,8 +150,17 @@ function drawProblems(gaps, overlaps) {
   body.dataset.overlapsDrawn = String(overlaps.features.length);
 }
 
+/// Overdue: open and past its deadline, or already escalated (each escalation sets the next level's deadline, so
+/// an escalated incident missed at least one).
 function isOverdue(p, now = Date.now()) {
-  return OPEN_STATES.has(p.state) && Date.parse(p.due_at) < now;
+  return OPEN_STATES.has(p.state) && (Date.parse(p.due_at) < now || p.escalation_level !== "grid");
+}
+
+function lateness(p, now) {
+  const due = Date.parse(p.due_at);
+  const late = due < now ? hours(now - due) + " late" : "";
+  const level = p.escalation_level !== "grid" ? "→ " + p.escalation_level : "";
+  return [late, level].filter(Boolean).join(", ");
 }
 
 function incidentStyle(p) {
@@ -183,13 +192,14 @@ function drawIncidents(collection) {
 
 function drawOverdue() {
   const now = Date.now();
+  const level = { grid: 0, village: 1, town: 2, county: 3 };
   const rows = [...state.incidents.values()].filter((p) => isOverdue(p, now))
-    .sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
+    .sort((a, b) => (level[b.escalation_level] || 0) - (level[a.escalation_level] || 0) ||
+      Date.parse(a.reported_at) - Date.parse(b.reported_at));
   $("overdue-rows").innerHTML = rows.map((p) =>
-    `<tr data-id="${p.id}"><td>${p.id}</td><td>${esc(p.category)}</td><td>${esc(p.grid_id || "–")}</td>` +
-    `<td>${esc(p.assignee_kind)} ${esc(p.assignee_id)}</td><td>${hours(now - Date.parse(p.due_at))}</td>` +
-    `<td>${esc(p.escalation_level)}</td></tr>`).join("") ||
-    `<tr><td colspan="6">none</td></tr>`;
+    `<tr data-id="${p.id}"><td>${p.id}</td><td>${esc(p.category.replace(/_/g, " "))}</td><td>${esc(p.grid_id || "–")}</td>` +
+    `<td title="${esc(p.assignee_kind)}">${esc(p.assignee_id)}</td><td>${esc(lateness(p, now))}</td></tr>`).join("") ||
+    `<tr><td colspan="5">none</td></tr>`;
   $("overdue-count").textContent = `(${rows.length})`;
   body.dataset.overdueRows = String(rows.length);
 }
@@ -269,7 +279,8 @@ async function selectGrid(gridID) {
       g.overlaps_with.length ? "overlaps " + g.overlaps_with.join(", ") : "",
     ].filter(Boolean);
     const open = [...state.incidents.values()].filter((p) => p.grid_id === gridID);
-    section.innerHTML = `<h2>Grid ${esc(g.grid_id)} ${esc(g.name)}</h2>
+    section.innerHTML = `<button class="close" data-close aria-label="Close">×</button>
+      <h2>Grid ${esc(g.grid_id)} ${esc(g.name)}</h2>
       <p>village ${esc(g.village_id || "–")} · town ${esc(g.town_id || "–")}</p>
       ${flags.map((f) => `<p class="error">${esc(f)}</p>`).join("")}
       <dl class="figures">
@@ -283,6 +294,7 @@ async function selectGrid(gridID) {
         <td>${esc(s.role.replace(/_/g, " "))}${s.building_id ? " " + esc(s.building_id) : ""}</td>
         <td>${s.on_duty ? "on duty" : "off duty"}</td>${s.phone ? `<td>${esc(s.phone)}</td>` : ""}</tr>`).join("")
         || "<tr><td>nobody assigned</td></tr>"}</tbody></table>`;
+    section.querySelector("[data-close]").addEventListener("click", () => { section.hidden = true; state.selectedGrid = null; });
   } catch (error) {
     section.innerHTML = `<h2>Grid ${esc(gridID)}</h2><p class="error">${esc(error.message)}</p>`;
   }
@@ -299,8 +311,17 @@ function isAssignee(p) {
 /// The handler's next steps of the closed loop from each state.
 const HANDLER_ACTIONS = { dispatched: ["accept", "return"], accepted: ["start", "resolve", "return"], in_progress: ["resolve", "return"] };
 
+function highlight(id) {
+  for (const [markerID, marker] of state.markers) {
+    const p = state.incidents.get(markerID);
+    marker.setStyle(markerID === id ? { ...incidentStyle(p), color: "#111827", weight: 4 } : incidentStyle(p));
+    if (markerID === id) marker.bringToFront();
+  }
+}
+
 async function selectIncident(id) {
   state.selectedIncident = id;
+  highlight(id);
   const section = $("incident-detail");
   section.hidden = false;
   openPanel(true);
@@ -316,6 +337,7 @@ async function selectIncident(id) {
   p = p || { id, grid_id: detail.gridId, village_id: detail.villageId, category: detail.category };
   const due = Date.parse(detail.dueAt);
   const overdue = OPEN_STATES.has(detail.state) && due < Date.now();
+  const escalated = OPEN_STATES.has(detail.state) && detail.escalationLevel !== "grid";
   let actions = "";
   if (canDispatch() && OPEN_STATES.has(detail.state)) {
     let staff = [];
@@ -349,8 +371,10 @@ async function selectIncident(id) {
       `<button class="primary" data-act="${a}">${a}</button>`).join("")}</div>
       <input id="act-note" placeholder="note (needed to return)" style="width:100%">`;
   }
-  section.innerHTML = `<h2>Incident ${detail.id} <span class="badge">${esc(detail.state.replace("_", " "))}</span>
-      ${overdue ? `<span class="badge overdue">overdue ${hours(Date.now() - due)}</span>` : ""}</h2>
+  section.innerHTML = `<button class="close" data-close aria-label="Close">×</button>
+    <h2>Incident ${detail.id} <span class="badge">${esc(detail.state.replace("_", " "))}</span>
+      ${overdue ? `<span class="badge overdue">overdue ${hours(Date.now() - due)}</span>` : ""}
+      ${escalated ? `<span class="badge overdue">escalated to ${esc(detail.escalationLevel)}</span>` : ""}</h2>
     <p>${esc(detail.category)} · grid ${esc(detail.gridId || "–")} · level ${esc(detail.escalationLevel)}</p>
     <p>${esc(detail.description)}</p>
     <dl class="figures">
@@ -362,6 +386,11 @@ async function selectIncident(id) {
     <p id="act-result"></p>
     <details><summary>History (${(detail.history || []).length})</summary><ul>${(detail.history || []).map((e) =>
       `<li>${esc(e.at)} ${esc(e.actor)} ${esc(e.action)} → ${esc(e.to)} ${esc(e.note)}</li>`).join("")}</ul></details>`;
+  section.querySelector("[data-close]").addEventListener("click", () => {
+    section.hidden = true;
+    state.selectedIncident = null;
+    highlight(null);
+  });
   const other = $("reassign-other"), to = $("reassign-to");
   if (to) to.addEventListener("change", () => { other.hidden = to.value !== "other"; });
   section.querySelectorAll("button[data-act]").forEach((button) => button.addEventListener("click", () => {
@@ -455,8 +484,10 @@ async function start() {
     $("who").textContent = state.me.role.replace("_", " ") + (state.me.staffId ? " " + state.me.staffId : "") +
       (state.me.departmentId ? " " + state.me.departmentId : "");
     body.dataset.role = state.me.role;
-    // Load time: navigation start to the first frame painted after everything was drawn.
-    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    // Load time: navigation start to the first frame painted after everything was drawn (Leaflet's canvas draws
+    // in an animation frame). Headless Chromium under a virtual time budget may produce no frames: 1 s at most.
+    await Promise.race([new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+                        new Promise((resolve) => setTimeout(resolve, 1000))]);
     body.dataset.loadMs = String(Math.round(performance.now()));
     body.dataset.state = "ready";
     await fragmentRequest();
@@ -476,7 +507,7 @@ async function fragmentRequest() {
   const id = Number(fragment.get("incident"));
   if (!id) return;
   const p = state.incidents.get(id);
-  if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15));
+  if (p && !map.getBounds().contains([p.lat, p.lon])) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15));
   const action = fragment.get("action");
   if (action && fragmentToken) {
     await act(id, action, fragment.get("assignee"), fragment.get("note") || `${action} from a console link`);

@@ -7,8 +7,7 @@ public struct GridworkCommand: AsyncParsableCommand {
         commandName: "gridwork",
         abstract: "County grid management (网格化管理): import, geocode, report, dispatch.",
         subcommands: [SampleCommand.self, ImportCommand.self, VersionsCommand.self, GeocodeCommand.self,
-                      CoverageCommand.self, WorkloadCommand.self, ExportCommand.self,
-                      ServeCommand.self, TokenCommand.self]
+                      CoverageCommand.self, WorkloadCommand.self, ExportCommand.self, ServeCommand.self, TokenCommand.self]
     )
 
     public init() {}

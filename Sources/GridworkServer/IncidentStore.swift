@@ -196,10 +196,16 @@ public final class SQLiteIncidentStore: IncidentStore {
                 return (Self.incident(row), false)
             }
             var workload: [String: Int] = [:]
-            for staffID in candidates {
-                workload[staffID] = try c.query(
-                    "SELECT count(*) FROM dispatch_incident WHERE assignee_id = ? AND assignee_kind = 'staff' AND state IN (?, ?, ?, ?)",
-                    [.text(staffID)] + IncidentState.openStates.map { .text($0.rawValue) }).first?[0].intValue ?? 0
+            if !candidates.isEmpty {
+                // One query for all candidates (the router passes a grid's few workers).
+                let marks = Array(repeating: "?", count: candidates.count).joined(separator: ",")
+                try c.forEachRow(
+                    "SELECT assignee_id, count(*) FROM dispatch_incident WHERE assignee_kind = 'staff' AND assignee_id IN (\(marks)) "
+                        + "AND state IN (?, ?, ?, ?) GROUP BY assignee_id",
+                    candidates.map { .text($0) } + IncidentState.openStates.map { .text($0.rawValue) }
+                ) { row, _ in
+                    if let id = row.string(at: 0) { workload[id] = Int(row.int64(at: 1)) }
+                }
             }
             let decision = try decide(workload)
             let nowMs = Timestamp.millis(now)
@@ -229,9 +235,16 @@ public final class SQLiteIncidentStore: IncidentStore {
                                + (repeatOf.map { "; repeats incident \($0)" } ?? ""))
             try Self.event(c, id, at: now, actor: "router", action: IncidentAction.dispatch.rawValue, from: .reported,
                            to: .dispatched, note: decision.reason)
-            guard let stored = try Self.fetch(c, id: id) else {
-                throw StoreError("incident \(id) vanished inside its own transaction")
-            }
+            let reportedAt = Timestamp.date(millis: nowMs)
+            let stored = Incident(
+                id: id, category: new.category, description: new.description, lon: new.lon, lat: new.lat,
+                sourceX: new.sourceX, sourceY: new.sourceY, sourceCRS: new.sourceCRS, address: new.address,
+                gridID: new.gridID, buildingID: new.buildingID, villageID: new.villageID, townID: new.townID,
+                geocodeStatus: new.geocodeStatus, state: .dispatched, assigneeKind: decision.assigneeKind,
+                assigneeID: decision.assigneeID, escalationLevel: .grid, reportedAt: reportedAt,
+                dueAt: Timestamp.date(millis: due), updatedAt: reportedAt, resolvedAt: nil, closedAt: nil, rating: nil,
+                reporterContact: new.reporterContact, reporterTokenID: reporter.tokenID, idempotencyKey: new.idempotencyKey,
+                routingReason: decision.reason, repeatOf: repeatOf)
             return (stored, true)
         }
     }

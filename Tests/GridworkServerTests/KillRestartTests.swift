@@ -67,7 +67,8 @@ struct KillRestartTests {
         let token = f.tokens["reporter"]!
         let killed = Task {
             // Kill once a few hundred incidents are acknowledged, while the clients are still posting.
-            while await acked.count < 300 { try await Task.sleep(for: .milliseconds(5)) }
+            let giveUp = Date() + 60
+            while await acked.count < 300 && Date() < giveUp { try await Task.sleep(for: .milliseconds(5)) }
             server.kill9()
         }
         await withTaskGroup(of: Void.self) { group in

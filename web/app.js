@@ -182,7 +182,7 @@ function drawIncidents(collection) {
     state.incidents.set(p.id, { ...p, lon, lat });
     const marker = L.circleMarker([lat, lon], { ...incidentStyle(p), renderer: incidentRenderer, pane: "incidents" });
     marker.on("click", () => selectIncident(p.id));
-    marker.bindTooltip(`#${p.id} ${p.category} · ${p.state.replace("_", " ")}`);
+    marker.bindTooltip(`#${p.id} ${esc(p.category)} · ${esc(p.state.replace("_", " "))}`);
     marker.addTo(layers.incidents);
     state.markers.set(p.id, marker);
   }

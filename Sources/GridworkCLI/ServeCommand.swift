@@ -22,6 +22,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Routing rules (JSON; see config/routing.json). Default: built-in rules.") var rules: String?
     @Option(name: .customLong("sweep-seconds"), help: "Seconds between escalation sweeps.") var sweepSeconds: Int = 60
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.") var maxBodyBytes: Int = 64 * 1024
+    @Option(name: .customLong("web-root"), help: "The console page's folder (default: web/ found beside the executable or here).")
+    var webRoot: String?
+    @Option(name: .customLong("leaflet-dir"), help: "Leaflet's folder (default: Debian's libjs-leaflet, /usr/share/javascript/leaflet).")
+    var leafletDir: String?
+    @Flag(name: .customLong("no-console"), help: "Serve the API only, without the web console at /.") var noConsole = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
     func validate() throws {
@@ -42,7 +47,15 @@ struct ServeCommand: AsyncParsableCommand {
         let options = DispatchServerOptions(host: host, port: port, limits: ServerLimits(maxBodyBytes: maxBodyBytes),
                                             sweepInterval: .seconds(sweepSeconds))
         let host = self.host
-        let app = try buildApplication(service: service, options: options) { port in
+        var console: Console?
+        if !noConsole {
+            do {
+                console = try Console.open(databasePath: db, service: service, webRoot: webRoot, leafletDirectory: leafletDir)
+            } catch let error as ConsoleError {
+                throw ValidationError("web console: \(error.description) (or run with --no-console)")
+            }
+        }
+        let app = try buildApplication(service: service, options: options, console: console) { port in
             // Written straight to the file descriptor: unbuffered, so a supervising process sees it at once.
             FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
         }

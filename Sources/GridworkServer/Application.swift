@@ -32,26 +32,33 @@ public struct DispatchServerOptions: Sendable {
     }
 }
 
-/// The router: `/api/v1` (native JSON), `/open311/v2` (GeoReport v2) and `/health`.
-public func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()) -> Router<BasicRequestContext> {
+/// The router: `/api/v1` (native JSON), `/open311/v2` (GeoReport v2) and `/health`; with a `console`, also the
+/// web console at `/` and its map endpoints (`ConsoleController`).
+public func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits(),
+                        console: Console? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: DispatchErrorMiddleware())
     router.get("health") { _, _ in "ok" }
     let grids = MapLayers.grids(service.geocoder.grids, directory: service.directory)
     router.addRoutes(IncidentController(service: service, limits: limits, gridsGeoJSON: grids).routes, atPath: "/api/v1")
     router.addRoutes(Open311Controller(service: service, limits: limits).routes, atPath: "/open311/v2")
+    if let console {
+        let controller = ConsoleController<BasicRequestContext>(service: service, console: console)
+        router.addRoutes(controller.pageRoutes)
+        router.addRoutes(controller.apiRoutes, atPath: "/api/v1")
+    }
     return router
 }
 
 /// The dispatch server. The escalation sweep runs once before the server accepts requests (so deadlines that fell
 /// due while it was down are acted on first) and then every `options.sweepInterval`.
-public func buildApplication(service: DispatchService, options: DispatchServerOptions,
+public func buildApplication(service: DispatchService, options: DispatchServerOptions, console: Console? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     try service.sweep()
     var logger = service.logger
     logger[metadataKey: "component"] = "http"
     return Application(
-        router: buildRouter(service: service, limits: options.limits),
+        router: buildRouter(service: service, limits: options.limits, console: console),
         configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "gridwork",
                                                 backlog: 1024),
         services: [EscalationSweeper(service: service, interval: options.sweepInterval)],

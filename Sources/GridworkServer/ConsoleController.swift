@@ -1,0 +1,273 @@
+import Foundation
+import GeoJSON
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// A console set-up problem, with the fix.
+public struct ConsoleError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The files of the web console: the page (`web/`) and Debian's Leaflet (`libjs-leaflet`), read once at start-up.
+public struct ConsoleAssets: Sendable {
+    public struct File: Sendable {
+        public var bytes: ByteBuffer
+        public var contentType: String
+    }
+
+    /// Where the page was read from.
+    public let webRoot: String
+    /// Where Leaflet was read from.
+    public let leafletDirectory: String
+    /// URL path (`/`, `/app.js`, `/vendor/leaflet/leaflet.js`, ...) → file.
+    public let files: [String: File]
+
+    /// Debian's `libjs-leaflet` folder.
+    public static let debianLeaflet = "/usr/share/javascript/leaflet"
+
+    /// The web roots tried when none is given, in order: `$GRIDWORK_WEB_ROOT`, `web/` beside the package the
+    /// executable was built in (`.build/<config>/gridwork` → `../../web`, also through a symlink), an installed
+    /// `share/gridwork/web` beside `bin/`, and `web/` in the current directory.
+    public static func defaultWebRoots(executable: String = CommandLine.arguments.first ?? "",
+                                       currentDirectory: String = FileManager.default.currentDirectoryPath) -> [String] {
+        var roots: [String] = []
+        if let env = ProcessInfo.processInfo.environment["GRIDWORK_WEB_ROOT"], !env.isEmpty { roots.append(env) }
+        var exe = URL(fileURLWithPath: executable, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true))
+        exe = exe.resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // .build/debug/gridwork, .build/x86_64-unknown-linux-gnu/debug/gridwork, ...: walk up to 4 levels.
+        for _ in 0..<4 {
+            dir = dir.deletingLastPathComponent()
+            roots.append(dir.appendingPathComponent("web").path)
+        }
+        roots.append(exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/gridwork/web").path)
+        roots.append(URL(fileURLWithPath: currentDirectory).appendingPathComponent("web").path)
+        var seen = Set<String>()
+        return roots.filter { seen.insert($0).inserted }
+    }
+
+    /// Finds and reads the page and Leaflet. `webRoot` and `leafletDirectory` override the search; errors say what
+    /// was looked for, where, and how to fix it (`apt-get install libjs-leaflet`, `--web-root`, `--leaflet-dir`).
+    /// `packagedLeaflet` is where the Debian package puts Leaflet (changed only by tests).
+    public static func load(webRoot: String? = nil, leafletDirectory: String? = nil,
+                            packagedLeaflet: String = debianLeaflet) throws -> ConsoleAssets {
+        let fm = FileManager.default
+        let root: String
+        if let webRoot {
+            guard fm.fileExists(atPath: webRoot + "/index.html") else {
+                throw ConsoleError("--web-root \(webRoot) has no index.html; give the web/ folder of the gridwork source")
+            }
+            root = webRoot
+        } else {
+            let tried = defaultWebRoots()
+            guard let found = tried.first(where: { fm.fileExists(atPath: $0 + "/index.html") }) else {
+                throw ConsoleError("cannot find the console page (web/index.html); looked in " + tried.joined(separator: ", ")
+                    + ". Give --web-root DIR (the web/ folder of the gridwork source) or set GRIDWORK_WEB_ROOT")
+            }
+            root = found
+        }
+        let leaflet = leafletDirectory ?? packagedLeaflet
+        guard fm.fileExists(atPath: leaflet + "/leaflet.js"), fm.fileExists(atPath: leaflet + "/leaflet.css") else {
+            if leafletDirectory != nil {
+                throw ConsoleError("--leaflet-dir \(leaflet) has no leaflet.js and leaflet.css")
+            }
+            throw ConsoleError("the web map library Leaflet is missing (\(leaflet)/leaflet.js): install it with "
+                + "`apt-get install libjs-leaflet` (tools/setup does), or give --leaflet-dir DIR")
+        }
+
+        var files: [String: File] = [:]
+        func add(_ urlPath: String, _ path: String) throws {
+            guard let data = fm.contents(atPath: path) else { throw ConsoleError("cannot read \(path)") }
+            files[urlPath] = File(bytes: ByteBuffer(bytes: data), contentType: contentType(of: path))
+        }
+        for name in try fm.contentsOfDirectory(atPath: root).sorted() where !name.hasPrefix(".") {
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
+                try add("/" + name, root + "/" + name)
+            }
+        }
+        files["/"] = files["/index.html"]
+        try add("/vendor/leaflet/leaflet.js", leaflet + "/leaflet.js")
+        try add("/vendor/leaflet/leaflet.css", leaflet + "/leaflet.css")
+        // leaflet.css refers to images/layers.png, marker-icon.png, ...
+        let images = leaflet + "/images"
+        for name in (try? fm.contentsOfDirectory(atPath: images)) ?? [] where name.hasSuffix(".png") {
+            try add("/vendor/leaflet/images/" + name, images + "/" + name)
+        }
+        return ConsoleAssets(webRoot: root, leafletDirectory: leaflet, files: files)
+    }
+
+    static func contentType(of path: String) -> String {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "html": "text/html; charset=utf-8"
+        case "js": "text/javascript; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "png": "image/png"
+        case "svg": "image/svg+xml"
+        case "json": "application/json"
+        case "ico": "image/x-icon"
+        default: "application/octet-stream"
+        }
+    }
+}
+
+/// What the console needs besides the dispatch service: its files and the report layers.
+public struct Console: Sendable {
+    public let assets: ConsoleAssets
+    public let reports: ReportLayerCache
+
+    public init(assets: ConsoleAssets, reports: ReportLayerCache) {
+        self.assets = assets
+        self.reports = reports
+    }
+
+    /// Reads the assets (failing at once if they are missing) and starts computing the reports of the version the
+    /// service serves from `databasePath`.
+    public static func open(databasePath: String, service: DispatchService, webRoot: String? = nil,
+                            leafletDirectory: String? = nil) throws -> Console {
+        Console(assets: try ConsoleAssets.load(webRoot: webRoot, leafletDirectory: leafletDirectory),
+                reports: ReportLayerCache(databasePath: databasePath, version: service.directory.versionID))
+    }
+}
+
+/// The web console: the page and Leaflet at `/`, and the map endpoints the page (or a GIS user) reads under `/api/v1`.
+struct ConsoleController<Context: RequestContext> {
+    let service: DispatchService
+    let console: Console
+
+    /// Page routes, at the root.
+    var pageRoutes: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        for path in console.assets.files.keys.sorted() {
+            routes.get(RouterPath(path), use: asset(path))
+        }
+        return routes
+    }
+
+    /// Map and console endpoints, under `/api/v1`.
+    var apiRoutes: RouteCollection<Context> {
+        RouteCollection(context: Context.self)
+            .get("workload.geojson", use: workload)
+            .get("coverage/gaps.geojson", use: gaps)
+            .get("coverage/overlaps.geojson", use: overlaps)
+            .get("buildings.geojson", use: buildings)
+            .get("grids/:grid", use: grid)
+            .get("departments", use: departments)
+            .get("me", use: me)
+    }
+
+    func asset(_ path: String) -> @Sendable (Request, Context) async throws -> Response {
+        let file = console.assets.files[path]!
+        return { _, _ in
+            Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "no-cache"],
+                     body: ResponseBody(byteBuffer: file.bytes))
+        }
+    }
+
+    static func geoJSON(_ text: String, version: Int) -> Response {
+        var response = JSONOutput.raw(text, contentType: "application/geo+json")
+        response.headers[HTTPField.Name("X-Boundary-Version")!] = String(version)
+        return response
+    }
+
+    @Sendable func workload(_ request: Request, context: Context) async throws -> Response {
+        _ = try service.authenticate(token: request.apiToken)
+        let layers = try await console.reports.layers()
+        return Self.geoJSON(layers.workloadGeoJSON, version: layers.boundaryVersion)
+    }
+
+    @Sendable func gaps(_ request: Request, context: Context) async throws -> Response {
+        _ = try service.authenticate(token: request.apiToken)
+        let layers = try await console.reports.layers()
+        return Self.geoJSON(layers.gapsGeoJSON, version: layers.boundaryVersion)
+    }
+
+    @Sendable func overlaps(_ request: Request, context: Context) async throws -> Response {
+        _ = try service.authenticate(token: request.apiToken)
+        let layers = try await console.reports.layers()
+        return Self.geoJSON(layers.overlapsGeoJSON, version: layers.boundaryVersion)
+    }
+
+    /// Most buildings one request returns when no `limit` is given, and the largest `limit` allowed.
+    static var defaultBuildingLimit: Int { 2000 }
+    static var maxBuildingLimit: Int { 20_000 }
+
+    @Sendable func buildings(_ request: Request, context: Context) async throws -> Response {
+        _ = try service.authenticate(token: request.apiToken)
+        let params = request.uri.queryParameters
+        guard let text = params.get("bbox") else {
+            throw DispatchError(.badRequest, "buildings.geojson needs bbox=minLon,minLat,maxLon,maxLat (EPSG:4326)")
+        }
+        let box = try Self.bbox(text)
+        var limit = Self.defaultBuildingLimit
+        if let l = params.get("limit") {
+            guard let n = Int(l), (1...Self.maxBuildingLimit).contains(n) else {
+                throw DispatchError(.badRequest, "limit=\(l) must be an integer from 1 to \(Self.maxBuildingLimit)")
+            }
+            limit = n
+        }
+        let layers = try await console.reports.layers()
+        let result = layers.buildings(in: box, limit: limit)
+        var response = Self.geoJSON(result.geoJSON, version: layers.boundaryVersion)
+        response.headers[HTTPField.Name("X-Total-Count")!] = String(result.matched)
+        response.headers[HTTPField.Name("X-Truncated")!] = result.sent < result.matched ? "true" : "false"
+        return response
+    }
+
+    static func bbox(_ text: String) throws -> BoundingBox {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard parts.count == 4, let minX = parts[0], let minY = parts[1], let maxX = parts[2], let maxY = parts[3],
+              [minX, minY, maxX, maxY].allSatisfy(\.isFinite) else {
+            throw DispatchError(.badRequest, "bbox=\(text) must be four numbers minLon,minLat,maxLon,maxLat (EPSG:4326)")
+        }
+        guard minX <= maxX, minY <= maxY else {
+            throw DispatchError(.badRequest, "bbox=\(text): the minimum comes first (minLon,minLat,maxLon,maxLat)")
+        }
+        guard abs(minX) <= 180, abs(maxX) <= 180, abs(minY) <= 90, abs(maxY) <= 90 else {
+            throw DispatchError(.badRequest, "bbox=\(text) is not in longitude/latitude degrees (EPSG:4326)")
+        }
+        return BoundingBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+    }
+
+    @Sendable func grid(_ request: Request, context: Context) async throws -> Response {
+        let principal = try service.authenticate(token: request.apiToken)
+        let id = context.parameters.get("grid") ?? ""
+        let layers = try await console.reports.layers()
+        guard let detail = layers.gridDetails[id] else {
+            throw DispatchError(.notFound, "no grid \(id) in boundary version \(layers.boundaryVersion)")
+        }
+        return try JSONOutput.response(GridDetailView(detail, boundaryVersion: layers.boundaryVersion,
+                                                      showPhones: principal.isDispatch))
+    }
+
+    struct DepartmentRow: Encodable {
+        var id: String
+        var name: String
+        var categories: [String]
+    }
+
+    @Sendable func departments(_ request: Request, context: Context) async throws -> Response {
+        _ = try service.authenticate(token: request.apiToken)
+        let rows = service.directory.departments.values.sorted { $0.departmentID < $1.departmentID }
+            .map { DepartmentRow(id: $0.departmentID, name: $0.name, categories: $0.categories) }
+        return try JSONOutput.response(["departments": rows])
+    }
+
+    struct MeView: Encodable {
+        var role: String
+        var staffId: String?
+        var departmentId: String?
+        var gridIds: [String]
+        var boundaryVersion: Int
+    }
+
+    @Sendable func me(_ request: Request, context: Context) async throws -> Response {
+        let p = try service.authenticate(token: request.apiToken)
+        return try JSONOutput.response(MeView(role: p.role.rawValue, staffId: p.staffID, departmentId: p.departmentID,
+                                              gridIds: p.gridIDs.sorted(), boundaryVersion: service.directory.versionID))
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import GeoJSON
+import Gridwork
+import Hummingbird
+import OrderedCollections
+
+/// The report layers of the web console, computed once per boundary version and kept as ready-to-send GeoJSON.
+///
+/// `CoverageReport.compute` and `WorkloadReport.compute` take about a second on a 951-grid county, so they run once
+/// (in the background, started when the server starts) and every request reuses the result.
+public struct ReportLayers: Sendable {
+    /// The boundary version the layers were computed from.
+    public let boundaryVersion: Int
+    /// Grids with the workload figures and coverage flags joined in (`LayerExport` grid features).
+    public let workloadGeoJSON: String
+    public let gapsGeoJSON: String
+    public let overlapsGeoJSON: String
+    public let gridCount: Int
+    /// Per grid: the workload row, coverage flags and staff, for `GET /api/v1/grids/{id}`.
+    public let gridDetails: [String: GridDetail]
+    /// Buildings with their bounding boxes, for `bbox` queries.
+    let buildings: [(box: BoundingBox, feature: Feature)]
+
+    /// The precision of coordinates sent to the map: 6 decimals of a degree is about 10 cm.
+    static let mapOptions = GeoJSONWriteOptions(precision: 6, featureBBox: false, collectionBBox: true)
+
+    /// Computes both reports from the layers of `boundaryVersion`.
+    public init(layers: CountyLayers, boundaryVersion: Int) throws {
+        let export = try LayerExport(layers: layers)
+        self.boundaryVersion = boundaryVersion
+        let grids = try export.features(.grids)
+        gridCount = grids.count
+        workloadGeoJSON = GeoJSONEncoder.encodeCollection(grids, options: Self.mapOptions)
+        gapsGeoJSON = GeoJSONEncoder.encodeCollection(try export.features(.gaps), options: Self.mapOptions)
+        overlapsGeoJSON = GeoJSONEncoder.encodeCollection(try export.features(.overlaps), options: Self.mapOptions)
+        buildings = try export.features(.buildings).compactMap { f in
+            guard let box = f.geometry?.boundingBox else { return nil }
+            return (box, f)
+        }
+
+        let staffByGrid = Dictionary(grouping: layers.staff.filter { $0.gridID != nil }, by: { $0.gridID! })
+        let byID = Dictionary(export.workload.grids.map { ($0.gridID, $0) }, uniquingKeysWith: { a, _ in a })
+        let noWorker = Set(export.coverage.gridsWithoutFullTimeWorker)
+        let crossing = Set(export.coverage.gridsCrossingVillageBoundary.map(\.gridID))
+        let invalid = Dictionary(export.coverage.invalidGrids.map { ($0.gridID, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        var overlapping: [String: Set<String>] = [:]
+        for o in export.coverage.overlaps {
+            for g in o.grids { overlapping[g, default: []].formUnion(o.grids.filter { $0 != g }) }
+        }
+        var details: [String: GridDetail] = [:]
+        for grid in layers.grids {
+            let staff = (staffByGrid[grid.gridID] ?? []).sorted {
+                ($0.role.sortKey, $0.staffID) < ($1.role.sortKey, $1.staffID)
+            }
+            details[grid.gridID] = GridDetail(
+                gridID: grid.gridID, name: grid.name, villageID: grid.villageID, townID: grid.townID,
+                workload: byID[grid.gridID], hasFullTimeWorker: !noWorker.contains(grid.gridID),
+                crossesVillageBoundary: crossing.contains(grid.gridID), invalidReason: invalid[grid.gridID],
+                overlapsWith: (overlapping[grid.gridID] ?? []).sorted(),
+                staff: staff.map { GridDetail.Staff(staffID: $0.staffID, name: $0.name, role: $0.role.rawValue,
+                                                    buildingID: $0.buildingID, onDuty: $0.onDuty, phone: $0.phone) })
+        }
+        gridDetails = details
+    }
+
+    /// Buildings whose bounding box meets `box`, at most `limit` of them, and how many met it in all.
+    public func buildings(in box: BoundingBox, limit: Int) -> (geoJSON: String, matched: Int, sent: Int) {
+        var chosen: [Feature] = []
+        var matched = 0
+        for b in buildings where b.box.minX <= box.maxX && b.box.maxX >= box.minX && b.box.minY <= box.maxY && b.box.maxY >= box.minY {
+            matched += 1
+            if chosen.count < limit { chosen.append(b.feature) }
+        }
+        return (GeoJSONEncoder.encodeCollection(chosen, options: Self.mapOptions), matched, chosen.count)
+    }
+}
+
+/// One grid as the console's side panel shows it (`GET /api/v1/grids/{id}`).
+public struct GridDetail: Sendable, Hashable {
+    public struct Staff: Sendable, Hashable {
+        public var staffID: String
+        public var name: String
+        public var role: String
+        public var buildingID: String?
+        public var onDuty: Bool
+        /// Shown to dispatcher and admin tokens only.
+        public var phone: String
+    }
+
+    public var gridID: String
+    public var name: String
+    public var villageID: String?
+    public var townID: String?
+    public var workload: WorkloadReport.GridWorkload?
+    public var hasFullTimeWorker: Bool
+    public var crossesVillageBoundary: Bool
+    public var invalidReason: String?
+    public var overlapsWith: [String]
+    public var staff: [Staff]
+}
+
+/// The JSON of `GET /api/v1/grids/{id}` (snake_case like the GeoJSON properties).
+struct GridDetailView: Encodable {
+    struct StaffView: Encodable {
+        var staff_id: String
+        var name: String
+        var role: String
+        var building_id: String?
+        var on_duty: Bool
+        var phone: String?
+    }
+
+    var grid_id: String
+    var name: String
+    var village_id: String?
+    var town_id: String?
+    var boundary_version: Int
+    var workload: WorkloadReport.GridWorkload?
+    var has_full_time_worker: Bool
+    var crosses_village_boundary: Bool
+    var invalid_reason: String?
+    var overlaps_with: [String]
+    var staff: [StaffView]
+
+    init(_ d: GridDetail, boundaryVersion: Int, showPhones: Bool) {
+        grid_id = d.gridID
+        name = d.name
+        village_id = d.villageID
+        town_id = d.townID
+        boundary_version = boundaryVersion
+        workload = d.workload
+        has_full_time_worker = d.hasFullTimeWorker
+        crosses_village_boundary = d.crossesVillageBoundary
+        invalid_reason = d.invalidReason
+        overlaps_with = d.overlapsWith
+        staff = d.staff.map {
+            StaffView(staff_id: $0.staffID, name: $0.name, role: $0.role, building_id: $0.buildingID, on_duty: $0.onDuty,
+                      phone: showPhones ? $0.phone : nil)
+        }
+    }
+}
+
+extension StaffRole {
+    /// Full-time workers first, then part-time workers, then building heads.
+    fileprivate var sortKey: Int {
+        switch self {
+        case .gridWorker: 0
+        case .partTimeWorker: 1
+        case .buildingHead: 2
+        }
+    }
+}
+
+/// Computes the report layers once, in the background, and hands the result to every request that waits for it.
+public final class ReportLayerCache: Sendable {
+    private let task: Task<ReportLayers, any Error>
+
+    /// Starts loading the county layers of `version` (the version the service serves) from `databasePath`.
+    public init(databasePath: String, version: Int) {
+        task = Task.detached(priority: .medium) {
+            let store = try CountyStore(path: databasePath, create: false)
+            return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
+        }
+    }
+
+    /// Uses layers already computed (tests).
+    public init(_ layers: ReportLayers) {
+        task = Task { layers }
+    }
+
+    /// The layers; a failure to compute them is a 500 that says why.
+    public func layers() async throws -> ReportLayers {
+        do {
+            return try await task.value
+        } catch {
+            throw HTTPError(.internalServerError, message: "the coverage and workload reports could not be computed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+@testable import GridworkServer
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Debian's headless Chromium (`apt-get install -y chromium`; `tools/setup --checks` installs it).
+enum Chromium {
+    static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    static let missing = "chromium is not installed: `apt-get install -y chromium` (tools/setup --checks does) to run the browser tests"
+
+    /// Runs headless Chromium on `url` with a fresh profile and returns what it printed (`--dump-dom`: the DOM after
+    /// `virtualTimeBudget` ms of page time). Output goes through files, so a large DOM cannot fill a pipe.
+    static func run(url: String, extra: [String], virtualTimeBudget: Int = 20_000, timeout: TimeInterval = 90) async throws -> String {
+        let dir = NSTemporaryDirectory() + "gridwork-chromium-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path!)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                             "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
+                             "--user-data-dir=\(dir)/profile", "--virtual-time-budget=\(virtualTimeBudget)"] + extra + [url]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+        process.standardInput = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
+        }
+        let out = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
+        if status != 0 {
+            let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
+            throw ConsoleError("chromium exited with \(status) on \(url):\n\(err.suffix(2000))")
+        }
+        return out
+    }
+
+    /// The `data-*` attributes of `<body>` in a dumped DOM.
+    static func bodyData(_ dom: String) -> [String: String] {
+        guard let start = dom.range(of: "<body"), let end = dom[start.upperBound...].firstIndex(of: ">") else { return [:] }
+        let tag = String(dom[start.upperBound..<end])
+        var result: [String: String] = [:]
+        let pattern = try! NSRegularExpression(pattern: #"data-([a-z-]+)="([^"]*)""#)
+        for m in pattern.matches(in: tag, range: NSRange(tag.startIndex..., in: tag)) {
+            let key = String(tag[Range(m.range(at: 1), in: tag)!])
+            let value = String(tag[Range(m.range(at: 2), in: tag)!])
+                .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+            result[key] = value
+        }
+        return result
+    }
+}
+
+@Suite("Web console in headless Chromium", .serialized)
+struct ConsoleBrowserTests {
+    @Test("the page draws grids, problems and incidents; a reassignment made in the page reaches the API",
+          .enabled(if: Chromium.path != nil, Comment(rawValue: Chromium.missing)))
+    func drawAndReassign() async throws {
+        let c = try ConsoleFixture()
+        let p = c.f.workerPoint
+        try await c.application().test(.live) { client in
+            let port = try #require(client.port)
+            // Two incidents in the worker's grid, one elsewhere.
+            var ids: [Int] = []
+            for (x, y) in [(p.lon, p.lat), (p.lon, p.lat), (c.f.vacantPoint.lon, c.f.vacantPoint.lat)] {
+                let r = try await client.send(.post, "/api/v1/incidents", token: c.f.tokens["reporter"],
+                                              json: incidentJSON(category: "garbage", x: x, y: y, description: "console test"))
+                #expect(r.status == .created, "\(r.text)")
+                ids.append(try #require(r.object["id"] as? Int))
+            }
+            let target = c.f.otherWorker
+            let base = "http://127.0.0.1:\(port)/"
+
+            // The dispatcher reassigns the first incident from the page.
+            let fragment = "#token=\(c.f.tokens["dispatcher"]!)&incident=\(ids[0])&action=dispatch&assignee=staff:\(target)"
+            let dom = try await Chromium.run(url: base + fragment, extra: ["--dump-dom"])
+            let data = Chromium.bodyData(dom)
+            #expect(data["state"] == "ready", "page state: \(data)\n\(dom.prefix(3000))")
+            #expect(data["grids-drawn"] == String(c.gridCount))
+            #expect(Int(data["gaps-drawn"] ?? "") ?? 0 >= 1)
+            #expect(Int(data["overlaps-drawn"] ?? "") ?? 0 >= 1)
+            #expect(data["incidents-drawn"] == "3")
+            // The fixture's clock stands at 2026-01-01, so every deadline has passed by the browser's clock.
+            #expect(data["overdue-rows"] == "3")
+            #expect(data["role"] == "dispatcher")
+            #expect(data["action-result"] == "ok:dispatched:staff:\(target)", "\(data)")
+            #expect(dom.contains("Incident \(ids[0])"), "the side panel shows the incident")
+
+            // Through the API: the incident is now the other worker's, with the page's note in its history.
+            let after = try await client.send(.get, "/api/v1/incidents/\(ids[0])", token: c.f.tokens["dispatcher"])
+            #expect((after.object["assignee"] as? [String: Any])?["id"] as? String == target)
+            let history = after.object["history"] as? [[String: Any]] ?? []
+            #expect(history.contains { $0["action"] as? String == "dispatch" && ($0["note"] as? String ?? "").contains("console") })
+
+            // A grid worker's page shows only what the API lets the worker see, and may not reassign.
+            let worker = "#token=\(c.f.tokens["worker"]!)&incident=\(ids[1])&action=dispatch&assignee=staff:\(target)"
+            let workerData = Chromium.bodyData(try await Chromium.run(url: base + worker, extra: ["--dump-dom"]))
+            let visible = try await client.send(.get, "/api/v1/incidents?state=open", token: c.f.tokens["worker"])
+            let visibleCount = (visible.object["incidents"] as? [Any])?.count ?? -1
+            #expect(workerData["incidents-drawn"] == String(visibleCount), "\(workerData)")
+            #expect(visibleCount >= 1 && visibleCount < 3)
+            #expect(workerData["action-result"]?.hasPrefix("error:403:") == true, "\(workerData)")
+            let unchanged = try await client.send(.get, "/api/v1/incidents/\(ids[1])", token: c.f.tokens["dispatcher"])
+            #expect((unchanged.object["assignee"] as? [String: Any])?["id"] as? String == p.worker)
+
+            // A wrong token brings the sign-in dialog, not a broken map.
+            let bad = Chromium.bodyData(try await Chromium.run(url: base + "#token=gw_wrong", extra: ["--dump-dom"]))
+            #expect(bad["state"] == "login", "\(bad)")
+        }
+    }
+
+    @Test("screenshots at desktop and phone widths are drawn (not blank)",
+          .enabled(if: Chromium.path != nil, Comment(rawValue: Chromium.missing)))
+    func screenshots() async throws {
+        let c = try ConsoleFixture()
+        try await c.application().test(.live) { client in
+            let port = try #require(client.port)
+            let dir = NSTemporaryDirectory() + "gridwork-shots-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            for (name, width, height) in [("desktop", 1280, 800), ("phone", 390, 844)] {
+                let file = "\(dir)/\(name).png"
+                _ = try await Chromium.run(url: "http://127.0.0.1:\(port)/#token=\(c.f.tokens["planner"]!)",
+                                           extra: ["--screenshot=\(file)", "--window-size=\(width),\(height)"])
+                let png = try Data(contentsOf: URL(fileURLWithPath: file))
+                #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+                // IHDR: width and height, big-endian, at bytes 16...23.
+                let w = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, h = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
+                #expect(w == width && h == height, "\(name): \(w)×\(h)")
+                // A map of coloured grids compresses far worse than an empty page (a blank 1280×800 PNG is ~5 KB).
+                #expect(png.count > width * height / 40, "\(name) screenshot is \(png.count) bytes: the map looks empty")
+            }
+        }
+    }
+}

@@ -1,0 +1,519 @@
+// gridwork web console: grids by workload, coverage gaps and overlaps, buildings, live incidents, overdue table,
+// and the dispatcher's reassign / escalate actions. Reads the same API a GIS user or app does, with a token.
+//
+// The page records its state on <body> for people and for the headless-browser test:
+//   data-state (loading | login | ready | error), data-grids-drawn, data-gaps-drawn, data-overlaps-drawn,
+//   data-incidents-drawn, data-overdue-rows, data-load-ms (navigation start to everything drawn),
+//   data-action-result (after an action: "ok:<state>:<assignee kind>:<assignee id>" or "error:<status>:<message>").
+//
+// URL fragment (never sent to the server): #token=…  signs in (then removed from the address bar);
+// #incident=ID opens an incident; #incident=ID&action=dispatch&assignee=staff:S00012[&note=…] performs an action
+// once the map is ready — only when the same fragment carries the token, so a link cannot act with a stored token.
+"use strict";
+
+const TOKEN_KEY = "gridwork.token";
+const BUILDING_ZOOM = 16;
+const STATE_COLOURS = { reported: "#6b7280", dispatched: "#f59e0b", accepted: "#3b82f6", in_progress: "#8b5cf6",
+                        resolved: "#10b981", rated: "#10b981", closed: "#9ca3af" };
+const OPEN_STATES = new Set(["reported", "dispatched", "accepted", "in_progress"]);
+
+const body = document.body;
+const $ = (id) => document.getElementById(id);
+const fragment = new URLSearchParams(location.hash.slice(1));
+const fragmentToken = fragment.get("token");
+let token = fragmentToken || localStorage.getItem(TOKEN_KEY);
+if (fragmentToken) {
+  localStorage.setItem(TOKEN_KEY, fragmentToken);
+  const rest = new URLSearchParams(fragment);
+  rest.delete("token");
+  history.replaceState(null, "", location.pathname + location.search + (rest.toString() ? "#" + rest : ""));
+}
+
+const state = {
+  me: null, departments: [], categories: new Map(), incidents: new Map(), markers: new Map(),
+  gridLayers: new Map(), selectedIncident: null, selectedGrid: null,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// API
+
+class APIError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, options = {}) {
+  const headers = { Authorization: "Bearer " + token };
+  if (options.json !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method: options.method || "GET", headers,
+    body: options.json !== undefined ? JSON.stringify(options.json) : undefined,
+  });
+  const text = await response.text();
+  let value = null;
+  try { value = text ? JSON.parse(text) : null; } catch (_) { value = null; }
+  if (!response.ok) {
+    const message = (value && value.error && value.error.message) || text || response.statusText;
+    throw new APIError(response.status, message);
+  }
+  return { value, headers: response.headers };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Formatting
+
+function esc(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+function hours(ms) {
+  const h = ms / 3_600_000;
+  if (Math.abs(h) < 1) return Math.round(h * 60) + " min";
+  if (Math.abs(h) < 48) return h.toFixed(1) + " h";
+  return (h / 24).toFixed(1) + " d";
+}
+
+function num(v, digits = 0) {
+  return v === null || v === undefined ? "–" : Number(v).toLocaleString("en", { maximumFractionDigits: digits });
+}
+
+/// The workload ramp of the README map (Sources/Gridwork/Reports/WorkloadMap.swift): 50 pale, 100 orange, 200 dark red.
+function workloadColour(index) {
+  const stops = [[50, [255, 255, 204]], [100, [253, 141, 60]], [150, [227, 26, 28]], [200, [128, 0, 38]]];
+  if (index === null || index === undefined || Number.isNaN(index)) return "#d1d5db";
+  const v = Math.min(Math.max(index, stops[0][0]), stops[stops.length - 1][0]);
+  let k = 0;
+  while (k < stops.length - 2 && v > stops[k + 1][0]) k++;
+  const [a, ca] = stops[k], [b, cb] = stops[k + 1];
+  const t = (v - a) / (b - a);
+  const c = ca.map((x, i) => Math.round(x + (cb[i] - x) * t));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Map
+
+const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25, attributionControl: false });
+map.createPane("problems").style.zIndex = 420;
+map.createPane("buildings").style.zIndex = 430;
+map.createPane("incidents").style.zIndex = 640;
+const renderer = L.canvas({ padding: 0.3 });
+const incidentRenderer = L.canvas({ pane: "incidents", padding: 0.3 });
+const layers = {
+  grids: L.geoJSON(null, { renderer }),
+  gaps: L.geoJSON(null, { pane: "problems", renderer }),
+  overlaps: L.geoJSON(null, { pane: "problems", renderer }),
+  buildings: L.geoJSON(null, { pane: "buildings", renderer }),
+  incidents: L.layerGroup(),
+};
+for (const layer of Object.values(layers)) layer.addTo(map);
+L.control.layers(null, {
+  "Grids (workload)": layers.grids, "Gaps": layers.gaps, "Overlaps": layers.overlaps,
+  "Buildings (zoom in)": layers.buildings, "Open incidents": layers.incidents,
+}, { collapsed: true }).addTo(map);
+L.control.scale({ imperial: false }).addTo(map);
+const notice = L.DomUtil.create("div", "notice", $("map"));
+
+function gridStyle(feature) {
+  const p = feature.properties;
+  const mine = state.me && state.me.gridIds.includes(p.grid_id);
+  const problem = p.crosses_village_boundary || p.invalid_reason;
+  return {
+    fillColor: workloadColour(p.workload_index), fillOpacity: 0.75,
+    color: mine ? "#1d4ed8" : problem ? "#b91c1c" : "#4b5563",
+    weight: mine ? 3 : problem ? 2 : 0.6, dashArray: problem && !mine ? "4 3" : null,
+  };
+}
+
+function drawGrids(collection) {
+  layers.grids.clearLayers();
+  layers.grids.options.style = gridStyle;
+  layers.grids.options.onEachFeature = (feature, layer) => {
+    state.gridLayers.set(feature.properties.grid_id, layer);
+    layer.on("click", () => selectGrid(feature.properties.grid_id));
+  };
+  layers.grids.addData(collection);
+  body.dataset.gridsDrawn = String(collection.features.length);
+}
+
+function drawProblems(gaps, overlaps) {
+  const problemStyle = (colour) => ({ color: colour, weight: 2.5, fillColor: colour, fillOpacity: 0.8 });
+  layers.gaps.options.style = () => problemStyle("#e11d48");
+  layers.overlaps.options.style = () => problemStyle("#7c3aed");
+  layers.gaps.options.onEachFeature = (f, layer) => layer.bindPopup(
+    `<b>Gap ${esc(f.properties.gap_id)}</b><br>village ${esc(f.properties.village_id)}<br>${num(f.properties.area_m2, 1)} m²`);
+  layers.overlaps.options.onEachFeature = (f, layer) => layer.bindPopup(
+    `<b>Overlap ${esc(f.properties.overlap_id)}</b><br>grids ${esc(f.properties.grid_a)} and ${esc(f.properties.grid_b)}` +
+    `<br>${num(f.properties.area_m2, 1)} m²`);
+  layers.gaps.clearLayers().addData(gaps);
+  layers.overlaps.clearLayers().addData(overlaps);
+  body.dataset.gapsDrawn = String(gaps.features.length);
+  body.dataset.overlapsDrawn = String(overlaps.features.length);
+}
+
+/// Overdue: open and past its deadline, or already escalated (each escalation sets the next level's deadline, so
+/// an escalated incident missed at least one).
+function isOverdue(p, now = Date.now()) {
+  return OPEN_STATES.has(p.state) && (Date.parse(p.due_at) < now || p.escalation_level !== "grid");
+}
+
+function lateness(p, now) {
+  const due = Date.parse(p.due_at);
+  const late = due < now ? hours(now - due) + " late" : "";
+  const level = p.escalation_level !== "grid" ? "→ " + p.escalation_level : "";
+  return [late, level].filter(Boolean).join(", ");
+}
+
+function incidentStyle(p) {
+  const ageHours = Math.max(0, (Date.now() - Date.parse(p.reported_at)) / 3_600_000);
+  const overdue = isOverdue(p);
+  return {
+    radius: 5 + Math.min(6, Math.log2(1 + ageHours / 6)), fillColor: STATE_COLOURS[p.state] || "#111827",
+    fillOpacity: 0.95, color: overdue ? "#dc2626" : "#ffffff", weight: overdue ? 3 : 1.2,
+  };
+}
+
+function drawIncidents(collection) {
+  layers.incidents.clearLayers();
+  state.incidents.clear();
+  state.markers.clear();
+  for (const f of collection.features) {
+    const p = f.properties;
+    const [lon, lat] = f.geometry.coordinates;
+    state.incidents.set(p.id, { ...p, lon, lat });
+    const marker = L.circleMarker([lat, lon], { ...incidentStyle(p), renderer: incidentRenderer, pane: "incidents" });
+    marker.on("click", () => selectIncident(p.id));
+    marker.bindTooltip(`#${p.id} ${esc(p.category)} · ${esc(p.state.replace("_", " "))}`);
+    marker.addTo(layers.incidents);
+    state.markers.set(p.id, marker);
+  }
+  body.dataset.incidentsDrawn = String(collection.features.length);
+  drawOverdue();
+}
+
+function drawOverdue() {
+  const now = Date.now();
+  const level = { grid: 0, village: 1, town: 2, county: 3 };
+  const rows = [...state.incidents.values()].filter((p) => isOverdue(p, now))
+    .sort((a, b) => (level[b.escalation_level] || 0) - (level[a.escalation_level] || 0) ||
+      Date.parse(a.reported_at) - Date.parse(b.reported_at));
+  $("overdue-rows").innerHTML = rows.map((p) =>
+    `<tr data-id="${p.id}"><td>${p.id}</td><td>${esc(p.category.replace(/_/g, " "))}</td><td>${esc(p.grid_id || "–")}</td>` +
+    `<td title="${esc(p.assignee_kind)}">${esc(p.assignee_id)}</td><td>${esc(lateness(p, now))}</td></tr>`).join("") ||
+    `<tr><td colspan="5">none</td></tr>`;
+  $("overdue-count").textContent = `(${rows.length})`;
+  body.dataset.overdueRows = String(rows.length);
+}
+
+$("overdue-rows").addEventListener("click", (event) => {
+  const row = event.target.closest("tr[data-id]");
+  if (!row) return;
+  const id = Number(row.dataset.id);
+  const p = state.incidents.get(id);
+  if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 16));
+  selectIncident(id);
+});
+
+// Buildings: only at street zoom, only the visible box, at most 2,000 per request (the API's limit).
+let buildingRequest = 0;
+async function refreshBuildings() {
+  if (map.getZoom() < BUILDING_ZOOM || !map.hasLayer(layers.buildings)) {
+    layers.buildings.clearLayers();
+    notice.textContent = map.getZoom() < BUILDING_ZOOM ? "" : notice.textContent;
+    return;
+  }
+  const b = map.getBounds();
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(",");
+  const request = ++buildingRequest;
+  try {
+    const { value, headers } = await api(`/api/v1/buildings.geojson?bbox=${bbox}`);
+    if (request !== buildingRequest) return;
+    layers.buildings.options.style = (f) => ({
+      color: f.properties.placement_problem ? "#b91c1c" : !f.properties.has_building_head ? "#c2410c" : "#374151",
+      weight: 1, fillColor: "#9ca3af", fillOpacity: 0.5,
+    });
+    layers.buildings.options.onEachFeature = (f, layer) => layer.bindPopup(
+      `<b>Building ${esc(f.properties.building_id)}</b><br>${esc(f.properties.kind)}, ${num(f.properties.floors)} floors` +
+      `<br>${num(f.properties.households)} households<br>grid ${esc(f.properties.grid_id)}` +
+      (f.properties.placement_problem ? `<br><span class="error">${esc(f.properties.placement_problem)}</span>` : "") +
+      (f.properties.has_building_head ? "" : `<br><span class="error">no building head on duty</span>`));
+    layers.buildings.clearLayers().addData(value);
+    const total = Number(headers.get("X-Total-Count") || value.features.length);
+    notice.textContent = headers.get("X-Truncated") === "true"
+      ? `${value.features.length} of ${total} buildings shown: zoom in for all` : "";
+  } catch (error) {
+    showMessage(`Buildings could not be loaded: ${error.message}`, true);
+  }
+}
+map.on("moveend overlayadd", refreshBuildings);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Side panel
+
+function openPanel(open) {
+  body.classList.toggle("panel-open", open);
+  $("panel-toggle").setAttribute("aria-expanded", String(open));
+}
+$("panel-toggle").addEventListener("click", () => openPanel(!body.classList.contains("panel-open")));
+
+function showMessage(text, isError = false) {
+  const m = $("message");
+  m.hidden = !text;
+  m.className = isError ? "error" : "ok";
+  m.textContent = text || "";
+}
+
+async function selectGrid(gridID) {
+  state.selectedGrid = gridID;
+  const section = $("grid-detail");
+  section.hidden = false;
+  section.innerHTML = `<h2>Grid ${esc(gridID)}</h2><p>loading…</p>`;
+  openPanel(true);
+  try {
+    const { value: g } = await api(`/api/v1/grids/${encodeURIComponent(gridID)}`);
+    if (state.selectedGrid !== gridID) return;
+    const w = g.workload || {};
+    const flags = [
+      g.has_full_time_worker ? "" : "no full-time worker on duty",
+      g.crosses_village_boundary ? "crosses its village boundary" : "",
+      g.invalid_reason ? "invalid geometry: " + g.invalid_reason : "",
+      g.overlaps_with.length ? "overlaps " + g.overlaps_with.join(", ") : "",
+    ].filter(Boolean);
+    const open = [...state.incidents.values()].filter((p) => p.grid_id === gridID);
+    section.innerHTML = `<button class="close" data-close aria-label="Close">×</button>
+      <h2>Grid ${esc(g.grid_id)} ${esc(g.name)}</h2>
+      <p>village ${esc(g.village_id || "–")} · town ${esc(g.town_id || "–")}</p>
+      ${flags.map((f) => `<p class="error">${esc(f)}</p>`).join("")}
+      <dl class="figures">
+        <dt>workload index</dt><dd>${num(w.workload_index)}</dd>
+        <dt>households</dt><dd>${num(w.households)}</dd><dt>residents</dt><dd>${num(w.residents)}</dd>
+        <dt>buildings</dt><dd>${num(w.buildings)}</dd><dt>area</dt><dd>${num((w.area_m2 || 0) / 10000, 1)} ha</dd>
+        <dt>incidents (window)</dt><dd>${num(w.incidents)}</dd><dt>open now (map)</dt><dd>${open.length}</dd>
+      </dl>
+      <h3>Staff</h3>
+      <table><tbody>${g.staff.map((s) => `<tr><td>${esc(s.staff_id)}</td><td>${esc(s.name)}</td>
+        <td>${esc(s.role.replace(/_/g, " "))}${s.building_id ? " " + esc(s.building_id) : ""}</td>
+        <td>${s.on_duty ? "on duty" : "off duty"}</td>${s.phone ? `<td>${esc(s.phone)}</td>` : ""}</tr>`).join("")
+        || "<tr><td>nobody assigned</td></tr>"}</tbody></table>`;
+    section.querySelector("[data-close]").addEventListener("click", () => { section.hidden = true; state.selectedGrid = null; });
+  } catch (error) {
+    section.innerHTML = `<h2>Grid ${esc(gridID)}</h2><p class="error">${esc(error.message)}</p>`;
+  }
+}
+
+function canDispatch() { return state.me && ["dispatcher", "admin"].includes(state.me.role); }
+
+function isAssignee(p) {
+  const me = state.me;
+  return (p.assignee_kind === "staff" && me.role === "grid_worker" && p.assignee_id === me.staffId) ||
+    (p.assignee_kind === "department" && me.role === "department" && p.assignee_id === me.departmentId);
+}
+
+/// The handler's next steps of the closed loop from each state.
+const HANDLER_ACTIONS = { dispatched: ["accept", "return"], accepted: ["start", "resolve", "return"], in_progress: ["resolve", "return"] };
+
+function highlight(id) {
+  for (const [markerID, marker] of state.markers) {
+    const p = state.incidents.get(markerID);
+    marker.setStyle(markerID === id ? { ...incidentStyle(p), color: "#111827", weight: 4 } : incidentStyle(p));
+    if (markerID === id) marker.bringToFront();
+  }
+}
+
+async function selectIncident(id) {
+  state.selectedIncident = id;
+  highlight(id);
+  const section = $("incident-detail");
+  section.hidden = false;
+  openPanel(true);
+  let p = state.incidents.get(id);
+  let detail = null;
+  try {
+    detail = (await api(`/api/v1/incidents/${id}`)).value;
+  } catch (error) {
+    section.innerHTML = `<h2>Incident ${id}</h2><p class="error">${esc(error.message)}</p>`;
+    return;
+  }
+  if (state.selectedIncident !== id) return;
+  p = p || { id, grid_id: detail.gridId, village_id: detail.villageId, category: detail.category };
+  const due = Date.parse(detail.dueAt);
+  const overdue = OPEN_STATES.has(detail.state) && due < Date.now();
+  const escalated = OPEN_STATES.has(detail.state) && detail.escalationLevel !== "grid";
+  let actions = "";
+  if (canDispatch() && OPEN_STATES.has(detail.state)) {
+    let staff = [];
+    if (detail.gridId) {
+      try { staff = (await api(`/api/v1/grids/${encodeURIComponent(detail.gridId)}`)).value.staff; } catch (_) { staff = []; }
+    }
+    const owner = state.categories.get(detail.category);
+    const ownerDept = owner && owner.department;
+    actions = `<h3>Dispatch</h3>
+      <div class="actions">
+        <select id="reassign-to" aria-label="Reassign to">
+          ${staff.filter((s) => s.role !== "building_head").map((s) => `<option value="staff:${esc(s.staff_id)}"
+            ${s.staff_id === detail.assignee.id ? "selected" : ""}>${esc(s.staff_id)} ${esc(s.name)}
+            (${s.role === "grid_worker" ? "full-time" : "part-time"}${s.on_duty ? "" : ", off duty"})</option>`).join("")}
+          <option value="other">another staff id…</option>
+        </select>
+        <input id="reassign-other" placeholder="S00012" size="8" hidden>
+        <button class="primary" data-act="reassign">Reassign</button>
+      </div>
+      <div class="actions">
+        <select id="escalate-to" aria-label="Escalate to">
+          ${state.departments.map((d) => `<option value="department:${esc(d.id)}" ${d.id === ownerDept ? "selected" : ""}>
+            department ${esc(d.id)} ${esc(d.name)}${d.id === ownerDept ? " (owns " + esc(detail.category) + ")" : ""}</option>`).join("")}
+          ${detail.villageId ? `<option value="village:${esc(detail.villageId)}">village committee ${esc(detail.villageId)}</option>` : ""}
+        </select>
+        <button class="warn" data-act="escalate">Escalate</button>
+      </div>
+      <input id="act-note" placeholder="note (optional)" style="width:100%">`;
+  } else if (isAssignee({ assignee_kind: detail.assignee.kind, assignee_id: detail.assignee.id }) && HANDLER_ACTIONS[detail.state]) {
+    actions = `<h3>Handle</h3><div class="actions">${HANDLER_ACTIONS[detail.state].map((a) =>
+      `<button class="primary" data-act="${a}">${a}</button>`).join("")}</div>
+      <input id="act-note" placeholder="note (needed to return)" style="width:100%">`;
+  }
+  section.innerHTML = `<button class="close" data-close aria-label="Close">×</button>
+    <h2>Incident ${detail.id} <span class="badge">${esc(detail.state.replace("_", " "))}</span>
+      ${overdue ? `<span class="badge overdue">overdue ${hours(Date.now() - due)}</span>` : ""}
+      ${escalated ? `<span class="badge overdue">escalated to ${esc(detail.escalationLevel)}</span>` : ""}</h2>
+    <p>${esc(detail.category)} · grid ${esc(detail.gridId || "–")} · level ${esc(detail.escalationLevel)}</p>
+    <p>${esc(detail.description)}</p>
+    <dl class="figures">
+      <dt>assignee</dt><dd id="incident-assignee">${esc(detail.assignee.kind)} ${esc(detail.assignee.id)}</dd>
+      <dt>reported</dt><dd>${esc(detail.reportedAt)}</dd><dt>due</dt><dd>${esc(detail.dueAt)}</dd>
+      <dt>routing</dt><dd>${esc(detail.routingReason)}</dd>
+    </dl>
+    ${actions}
+    <p id="act-result"></p>
+    <details><summary>History (${(detail.history || []).length})</summary><ul>${(detail.history || []).map((e) =>
+      `<li>${esc(e.at)} ${esc(e.actor)} ${esc(e.action)} → ${esc(e.to)} ${esc(e.note)}</li>`).join("")}</ul></details>`;
+  section.querySelector("[data-close]").addEventListener("click", () => {
+    section.hidden = true;
+    state.selectedIncident = null;
+    highlight(null);
+  });
+  const other = $("reassign-other"), to = $("reassign-to");
+  if (to) to.addEventListener("change", () => { other.hidden = to.value !== "other"; });
+  section.querySelectorAll("button[data-act]").forEach((button) => button.addEventListener("click", () => {
+    const note = ($("act-note") && $("act-note").value) || "";
+    const kind = button.dataset.act;
+    if (kind === "reassign") {
+      const target = to.value === "other" ? "staff:" + other.value.trim() : to.value;
+      act(id, "dispatch", target, note || "reassigned from the console");
+    } else if (kind === "escalate") {
+      act(id, "dispatch", $("escalate-to").value, note || "escalated from the console");
+    } else {
+      act(id, kind, null, note);
+    }
+  }));
+}
+
+/// Sends one action of the closed loop; `assignee` is "kind:id" for dispatch. Records the outcome in the DOM.
+async function act(id, action, assignee, note) {
+  const payload = {};
+  if (note) payload.note = note;
+  if (assignee) {
+    const at = assignee.indexOf(":");
+    payload.assignee = { kind: assignee.slice(0, at), id: assignee.slice(at + 1) };
+  }
+  const out = $("act-result");
+  try {
+    const { value } = await api(`/api/v1/incidents/${id}/${action}`, { method: "POST", json: payload });
+    body.dataset.actionResult = `ok:${value.state}:${value.assignee.kind}:${value.assignee.id}`;
+    showMessage(`Incident ${id}: ${action} done; now ${value.state.replace("_", " ")}, ` +
+      `assigned to ${value.assignee.kind} ${value.assignee.id}.`);
+    await reloadIncidents();
+    await selectIncident(id);
+  } catch (error) {
+    body.dataset.actionResult = `error:${error.status || 0}:${error.message}`;
+    if (out) { out.className = "error"; out.textContent = error.message; }
+    showMessage(`Incident ${id}: ${action} refused: ${error.message}`, true);
+  }
+}
+
+async function reloadIncidents() {
+  const { value } = await api("/api/v1/incidents.geojson?state=open&limit=10000");
+  drawIncidents(value);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Start
+
+function askToken(message) {
+  body.dataset.state = "login";
+  $("summary").textContent = "sign in with an API token";
+  $("login-error").hidden = !message;
+  $("login-error").textContent = message || "";
+  const dialog = $("login");
+  if (!dialog.open) dialog.showModal();
+}
+
+$("login-form").addEventListener("submit", () => {
+  token = $("login-token").value.trim();
+  localStorage.setItem(TOKEN_KEY, token);
+  start();
+});
+
+$("logout").addEventListener("click", () => {
+  localStorage.removeItem(TOKEN_KEY);
+  location.hash = "";
+  location.reload();
+});
+
+async function start() {
+  if (!token) { askToken(); return; }
+  body.dataset.state = "loading";
+  try {
+    const [me, workload, gaps, overlaps, incidents, departments, categories] = await Promise.all([
+      api("/api/v1/me"), api("/api/v1/workload.geojson"), api("/api/v1/coverage/gaps.geojson"),
+      api("/api/v1/coverage/overlaps.geojson"), api("/api/v1/incidents.geojson?state=open&limit=10000"),
+      api("/api/v1/departments"), api("/api/v1/categories"),
+    ]);
+    state.me = me.value;
+    state.departments = departments.value.departments;
+    state.categories = new Map(categories.value.categories.map((c) => [c.code, c]));
+    drawGrids(workload.value);
+    drawProblems(gaps.value, overlaps.value);
+    drawIncidents(incidents.value);
+    const mine = state.me.gridIds.map((g) => state.gridLayers.get(g)).filter(Boolean);
+    const bounds = mine.length ? L.featureGroup(mine).getBounds() : layers.grids.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
+    const gridCount = workload.value.features.length;
+    $("summary").textContent = `${gridCount} grids · ${gaps.value.features.length} gaps · ` +
+      `${overlaps.value.features.length} overlaps · ${incidents.value.features.length} open incidents · ` +
+      `${body.dataset.overdueRows} overdue`;
+    $("who").textContent = state.me.role.replace("_", " ") + (state.me.staffId ? " " + state.me.staffId : "") +
+      (state.me.departmentId ? " " + state.me.departmentId : "");
+    body.dataset.role = state.me.role;
+    // Load time: navigation start to the first frame painted after everything was drawn (Leaflet's canvas draws
+    // in an animation frame). Headless Chromium under a virtual time budget may produce no frames: 1 s at most.
+    await Promise.race([new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+                        new Promise((resolve) => setTimeout(resolve, 1000))]);
+    body.dataset.loadMs = String(Math.round(performance.now()));
+    body.dataset.state = "ready";
+    await fragmentRequest();
+  } catch (error) {
+    if (error.status === 401) {
+      localStorage.removeItem(TOKEN_KEY);
+      askToken(error.message);
+      return;
+    }
+    body.dataset.state = "error";
+    showMessage(`The console could not load: ${error.message}`, true);
+  }
+}
+
+/// `#incident=ID` opens an incident; with `action` (and the token in the same fragment) it also acts on it.
+async function fragmentRequest() {
+  const id = Number(fragment.get("incident"));
+  if (!id) return;
+  const p = state.incidents.get(id);
+  if (p && !map.getBounds().contains([p.lat, p.lon])) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15));
+  const action = fragment.get("action");
+  if (action && fragmentToken) {
+    await act(id, action, fragment.get("assignee"), fragment.get("note") || `${action} from a console link`);
+  } else {
+    await selectIncident(id);
+  }
+}
+
+start();

@@ -42,10 +42,8 @@ extension GridStoreTests {
         let residentAfter = try residentBytes()
         let sqliteAfter = SQLiteConnection.sqliteMemoryUsed
 
-        // An unclosed connection costs SQLite well over 10 KB; 5,000 of them would add tens of megabytes (removing
-        // sqlite3_close_v2 adds ~560 MB). SQLite's count is process-wide and other test targets (the server's) open
-        // databases in the same process at the same time, so the bound leaves room for their few megabytes.
-        #expect(sqliteAfter - sqliteBefore < 16 << 20, "SQLite memory grew from \(sqliteBefore) to \(sqliteAfter) bytes")
+        // An unclosed connection costs SQLite well over 10 KB; 5,000 of them would add tens of megabytes.
+        #expect(sqliteAfter - sqliteBefore < 1 << 20, "SQLite memory grew from \(sqliteBefore) to \(sqliteAfter) bytes")
         #expect(residentAfter - residentBefore < 24 << 20, "resident memory grew from \(residentBefore) to \(residentAfter) bytes")
     }
 }

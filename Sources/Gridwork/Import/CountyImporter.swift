@@ -78,15 +78,15 @@ public struct CountyImporter {
         let validator = PolygonValidator(context: context, makeValid: options.makeValid)
 
         let towns = try options.towns.map {
-            try readLayer($0, idField: options.townIDField, validator: validator, transformer: transformer, &problems)
+            try Self.readLayer($0, idField: options.townIDField, validator: validator, transformer: transformer, &problems)
         }
         let villages = try options.villages.map {
-            try readLayer($0, idField: options.villageIDField, validator: validator, transformer: transformer, &problems)
+            try Self.readLayer($0, idField: options.villageIDField, validator: validator, transformer: transformer, &problems)
         }
-        let grids = try readLayer(options.grids, idField: options.gridIDField, validator: validator,
+        let grids = try Self.readLayer(options.grids, idField: options.gridIDField, validator: validator,
                                   transformer: transformer, &problems)
         let buildings = try options.buildings.map {
-            try readLayer($0, idField: options.buildingIDField, validator: validator, transformer: transformer, &problems)
+            try Self.readLayer($0, idField: options.buildingIDField, validator: validator, transformer: transformer, &problems)
         }
 
         // References between layers: a grid's village must exist, a village's town must exist.
@@ -150,7 +150,7 @@ public struct CountyImporter {
                        [.text(stamp), .text(source), .text(options.note)])
             let version = Int(db.lastInsertRowID)
             let v = SQLiteValue.integer(Int64(version))
-            let writer = try GeometryRowWriter(context: context)
+            let writer = GeometryRowWriter(context: context)
 
             if let towns {
                 for f in towns {
@@ -255,7 +255,7 @@ public struct CountyImporter {
 
     /// Reads one polygon layer, validating every feature; problems are collected, never thrown,
     /// except when the file itself cannot be read as GeoJSON.
-    func readLayer(_ path: String, idField: String, validator: PolygonValidator, transformer: CoordinateTransformer?,
+    static func readLayer(_ path: String, idField: String, validator: PolygonValidator, transformer: CoordinateTransformer?,
                    _ problems: inout [ImportProblem]) throws -> [ValidFeature] {
         let file = fileName(path)
         let reader: GeoJSONFeatureReader
@@ -336,9 +336,6 @@ func fileName(_ path: String) -> String {
 struct GeometryRowWriter {
     let context: GEOSContext
 
-    init(context: GEOSContext) throws {
-        self.context = context
-    }
 
     func row(_ geometry: Geometry) throws -> [SQLiteValue] {
         let wkb = try GEOSGeometry(geometry, context: context).wkb()
@@ -373,9 +370,8 @@ public enum LayerFile {
 
     static func read(path: String, idField: String, makeValid: Bool) throws -> [ValidFeature] {
         var problems: [ImportProblem] = []
-        let importer = CountyImporter(options: ImportOptions(grids: path))
         let validator = PolygonValidator(context: GEOSContext(), makeValid: makeValid)
-        let features = try importer.readLayer(path, idField: idField, validator: validator, transformer: nil, &problems)
+        let features = try CountyImporter.readLayer(path, idField: idField, validator: validator, transformer: nil, &problems)
         if problems.contains(where: { $0.severity == .error }) { throw ImportFailed(problems: problems) }
         return features
     }

@@ -76,11 +76,10 @@ extension CountyLayers {
     public static func load(files: CountyFiles) throws -> CountyLayers {
         var problems: [ImportProblem] = []
         let grids = try readGrids(files.grids, &problems)
-        let importer = CountyImporter(options: ImportOptions(grids: files.grids))
         let validator = PolygonValidator(context: GEOSContext(), makeValid: false)
         func polygons(_ path: String?, _ idField: String) throws -> [ValidFeature] {
             guard let path else { return [] }
-            return try importer.readLayer(path, idField: idField, validator: validator, transformer: nil, &problems)
+            return try CountyImporter.readLayer(path, idField: idField, validator: validator, transformer: nil, &problems)
         }
         let towns = try polygons(files.towns, "town_id").map {
             Town(townID: $0.id, name: $0.properties["name"]?.stringValue ?? $0.id, geometry: $0.geometry)

@@ -45,10 +45,14 @@ public struct CoverageReport: Sendable, Hashable, Codable {
     /// Households whose location is in no grid.
     public var householdsOutsideEveryGrid: [String]
     public var householdsWithoutLocation: Int
-    /// Grids with no on-duty full-time grid worker (专职网格员).
+    /// Grids with no full-time grid worker (专职网格员) assigned.
     public var gridsWithoutFullTimeWorker: [String]
-    /// Urban buildings with no on-duty building head (楼长).
+    /// Grids whose assigned full-time workers are all off duty (staffed on paper, uncovered today).
+    public var gridsWithWorkerOffDuty: [String]
+    /// Urban buildings with no building head (楼长) assigned.
     public var buildingsWithoutBuildingHead: [String]
+    /// Urban buildings whose building heads are all off duty.
+    public var buildingsWithHeadOffDuty: [String]
     public var byTown: [RollUp]
     public var byVillage: [RollUp]
     /// What was not checked for lack of data.
@@ -142,7 +146,9 @@ public struct CoverageReport: Sendable, Hashable, Codable {
         case householdsOutsideEveryGrid = "households_outside_every_grid"
         case householdsWithoutLocation = "households_without_location"
         case gridsWithoutFullTimeWorker = "grids_without_full_time_worker"
+        case gridsWithWorkerOffDuty = "grids_with_worker_off_duty"
         case buildingsWithoutBuildingHead = "buildings_without_building_head"
+        case buildingsWithHeadOffDuty = "buildings_with_head_off_duty"
         case byTown = "by_town", byVillage = "by_village"
     }
 }
@@ -321,15 +327,24 @@ private final class CoverageComputation {
 
         // Staff.
         var withoutWorker: [String] = []
+        var workerOffDuty: [String] = []
         var withoutHead: [String] = []
+        var headOffDuty: [String] = []
         if layers.staff.isEmpty {
             notes.append("no staff given: grids_without_full_time_worker and buildings_without_building_head not checked")
         } else {
-            let onDuty = layers.staff.filter(\.onDuty)
-            let staffed = Set(onDuty.filter { $0.role == .gridWorker }.compactMap(\.gridID))
-            withoutWorker = grids.map(\.gridID).filter { !staffed.contains($0) }
-            let headed = Set(onDuty.filter { $0.role == .buildingHead }.compactMap(\.buildingID))
-            withoutHead = layers.buildings.filter { $0.kind == "urban" && !headed.contains($0.buildingID) }.map(\.buildingID)
+            // Assignment decides "without"; duty only splits the assigned into covered today or not.
+            let workers = layers.staff.filter { $0.role == .gridWorker }
+            let assigned = Set(workers.compactMap(\.gridID))
+            let onDuty = Set(workers.filter(\.onDuty).compactMap(\.gridID))
+            withoutWorker = grids.map(\.gridID).filter { !assigned.contains($0) }
+            workerOffDuty = grids.map(\.gridID).filter { assigned.contains($0) && !onDuty.contains($0) }
+            let heads = layers.staff.filter { $0.role == .buildingHead }
+            let headed = Set(heads.compactMap(\.buildingID))
+            let headsOnDuty = Set(heads.filter(\.onDuty).compactMap(\.buildingID))
+            let urban = layers.buildings.filter { $0.kind == "urban" }.map(\.buildingID)
+            withoutHead = urban.filter { !headed.contains($0) }
+            headOffDuty = urban.filter { headed.contains($0) && !headsOnDuty.contains($0) }
         }
 
         // Roll-ups.
@@ -385,7 +400,8 @@ private final class CoverageComputation {
             gridsCrossingVillageBoundary: crossings, gridsWithoutVillage: gridsWithoutVillage,
             buildingsNotWithinOneGrid: placements, householdsOutsideEveryGrid: outsideHouseholds,
             householdsWithoutLocation: withoutLocation, gridsWithoutFullTimeWorker: withoutWorker,
-            buildingsWithoutBuildingHead: withoutHead,
+            gridsWithWorkerOffDuty: workerOffDuty,
+            buildingsWithoutBuildingHead: withoutHead, buildingsWithHeadOffDuty: headOffDuty,
             byTown: byTown.values.sorted { $0.id < $1.id }, byVillage: byVillage.values.sorted { $0.id < $1.id },
             notes: notes)
     }

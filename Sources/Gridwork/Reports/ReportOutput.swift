@@ -87,13 +87,13 @@ public enum ReportOutput {
             add("grid_without_village", g, grids[g]?.geometry, "the grid lies in no village")
         }
         for g in report.gridsWithoutFullTimeWorker {
-            add("grid_without_full_time_worker", g, grids[g]?.geometry, "no on-duty full-time grid worker")
+            add("grid_without_full_time_worker", g, grids[g]?.geometry, "no full-time grid worker assigned")
         }
         for b in report.buildingsNotWithinOneGrid {
             add("building_not_within_one_grid", b.buildingID, buildings[b.buildingID]?.geometry, b.reason)
         }
         for b in report.buildingsWithoutBuildingHead {
-            add("building_without_head", b, buildings[b]?.geometry, "urban building with no on-duty building head")
+            add("building_without_head", b, buildings[b]?.geometry, "urban building with no building head assigned")
         }
         for h in report.householdsOutsideEveryGrid {
             add("household_outside_every_grid", h, households[h]?.location.map(Geometry.point), "the location is in no grid")
@@ -117,7 +117,9 @@ public enum ReportOutput {
         s += "| buildings not within one grid | \(r.buildingsNotWithinOneGrid.count) |\n"
         s += "| households outside every grid | \(r.householdsOutsideEveryGrid.count) |\n"
         s += "| grids without a full-time worker | \(r.gridsWithoutFullTimeWorker.count) |\n"
-        s += "| urban buildings without a building head | \(r.buildingsWithoutBuildingHead.count) |\n\n"
+        s += "| grids whose full-time worker is off duty | \(r.gridsWithWorkerOffDuty.count) |\n"
+        s += "| urban buildings without a building head | \(r.buildingsWithoutBuildingHead.count) |\n"
+        s += "| urban buildings whose head is off duty | \(r.buildingsWithHeadOffDuty.count) |\n\n"
         if !r.gaps.isEmpty {
             s += "## Largest gaps\n\n| gap | village | area |\n|---|---|---|\n"
             for g in r.gaps.sorted(by: { $0.areaM2 > $1.areaM2 }).prefix(20) {

@@ -149,4 +149,25 @@ import Testing
         let decoded = try JSONDecoder().decode(CoverageReport.self, from: data)
         #expect(decoded.gaps.count == report.gaps.count && decoded.overlaps.map(\.grids) == report.overlaps.map(\.grids))
     }
+
+    /// "Without a worker" is about assignment; a worker who is off duty moves the grid to the off-duty list
+    /// instead (covered on paper, not today). Likewise for building heads.
+    @Test func offDutyStaffAreListedApartFromMissingStaff() throws {
+        var layers = try sampleLayers()
+        let before = try CoverageReport.compute(layers)
+        let workerIndex = try #require(layers.staff.firstIndex { $0.role == .gridWorker && $0.onDuty })
+        let grid = try #require(layers.staff[workerIndex].gridID)
+        for i in layers.staff.indices where layers.staff[i].role == .gridWorker && layers.staff[i].gridID == grid {
+            layers.staff[i].onDuty = false
+        }
+        let headIndex = try #require(layers.staff.firstIndex { $0.role == .buildingHead && $0.onDuty })
+        let building = try #require(layers.staff[headIndex].buildingID)
+        layers.staff[headIndex].onDuty = false
+        let after = try CoverageReport.compute(layers)
+        #expect(after.gridsWithoutFullTimeWorker == before.gridsWithoutFullTimeWorker)
+        #expect(after.gridsWithWorkerOffDuty.contains(grid))
+        #expect(!before.gridsWithWorkerOffDuty.contains(grid))
+        #expect(after.buildingsWithoutBuildingHead == before.buildingsWithoutBuildingHead)
+        #expect(after.buildingsWithHeadOffDuty.contains(building))
+    }
 }

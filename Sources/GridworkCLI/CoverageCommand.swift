@@ -20,13 +20,9 @@ struct CountyInputOptions: ParsableArguments {
         if db != nil, [villages, county, towns, buildings, households, staff, incidents].contains(where: { $0 != nil }) {
             throw ValidationError("--db reads every layer from the database; leave out the file options")
         }
-        for (flag, path) in [("--db", db), ("--grids", grids), ("--villages", villages), ("--county", county),
-                             ("--towns", towns), ("--buildings", buildings), ("--households", households),
-                             ("--staff", staff), ("--incidents", incidents)] {
-            if let path, !FileManager.default.fileExists(atPath: path) {
-                throw ValidationError("\(flag) \(path): no such file")
-            }
-        }
+        try requireFiles([("--db", db), ("--grids", grids), ("--villages", villages), ("--county", county),
+                          ("--towns", towns), ("--buildings", buildings), ("--households", households),
+                          ("--staff", staff), ("--incidents", incidents)])
     }
 
     func load() throws -> CountyLayers {

@@ -37,7 +37,7 @@ struct GeocodeCommand: ParsableCommand {
         if buildings != nil && grids == nil { throw ValidationError("--buildings goes with --grids") }
         if snapMetres < 0 || !snapMetres.isFinite { throw ValidationError("--snap-metres must be ≥ 0") }
         if threads < 0 { throw ValidationError("--threads must be ≥ 0 (0: every core)") }
-        if !FileManager.default.fileExists(atPath: points) { throw ValidationError("--points \(points): no such file") }
+        try requireFiles([("--points", points), ("--grids", grids), ("--buildings", buildings), ("--db", db)])
     }
 
     func run() throws {

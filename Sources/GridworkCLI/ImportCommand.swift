@@ -44,13 +44,9 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "A note stored with the boundary version.") var note: String = ""
 
     func validate() throws {
-        for (flag, path) in [("--grids", grids), ("--towns", towns), ("--villages", villages), ("--buildings", buildings),
-                             ("--households", households), ("--staff", staff), ("--departments", departments),
-                             ("--incidents", incidents)] {
-            if let path, !FileManager.default.fileExists(atPath: path) {
-                throw ValidationError("\(flag) \(path): no such file")
-            }
-        }
+        try requireFiles([("--grids", grids), ("--towns", towns), ("--villages", villages), ("--buildings", buildings),
+                          ("--households", households), ("--staff", staff), ("--departments", departments),
+                          ("--incidents", incidents)])
     }
 
     func run() throws {
@@ -103,6 +99,15 @@ struct VersionsCommand: ParsableCommand {
             print("\(version.versionID)\t\(version.importedAt)\t\(version.source)\t\(version.note)")
         }
         print(try store.counts())
+    }
+}
+
+/// Refuses a command whose named input files do not exist, naming the option and the path.
+func requireFiles(_ options: [(flag: String, path: String?)]) throws {
+    for (flag, path) in options {
+        if let path, !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("\(flag) \(path): no such file")
+        }
     }
 }
 

@@ -1,0 +1,21 @@
+import Testing
+@testable import GridworkCLI
+
+/// Every command that reads files refuses a missing one before doing anything, naming the option and the path.
+@Suite struct InputFileValidationTests {
+    @Test(arguments: [
+        ["import", "--db", "/tmp/never-written.sqlite", "--grids", "/no/such/grids.geojson"],
+        ["geocode", "--grids", "/no/such/grids.geojson", "--points", "/no/such/grids.geojson"],
+        ["coverage", "--grids", "/no/such/grids.geojson", "--out", "/tmp/never-written"],
+        ["workload", "--grids", "/no/such/grids.geojson", "--out", "/tmp/never-written"],
+    ])
+    func missingInputIsNamed(arguments: [String]) {
+        do {
+            _ = try GridworkCommand.parseAsRoot(arguments)
+            Issue.record("\(arguments[0]) accepted a missing file")
+        } catch {
+            let message = GridworkCommand.message(for: error)
+            #expect(message.contains("/no/such/grids.geojson: no such file"), "\(message)")
+        }
+    }
+}

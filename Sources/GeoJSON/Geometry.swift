@@ -113,6 +113,24 @@ public indirect enum Geometry: Sendable, Hashable {
         }
     }
 
+    /// The same structure with `transform` applied to every position, called in `forEachPosition` order.
+    public func mapPositions(_ transform: (Position) throws -> Position) rethrows -> Geometry {
+        func ring(_ r: LinearRing) throws -> LinearRing { LinearRing(try r.positions.map(transform)) }
+        func polygon(_ p: Polygon) throws -> Polygon {
+            let exterior = try ring(p.exterior)
+            return Polygon(exterior: exterior, holes: try p.holes.map(ring))
+        }
+        switch self {
+        case .point(let p): return .point(try transform(p))
+        case .multiPoint(let ps): return .multiPoint(try ps.map(transform))
+        case .lineString(let ps): return .lineString(try ps.map(transform))
+        case .multiLineString(let ls): return .multiLineString(try ls.map { try $0.map(transform) })
+        case .polygon(let p): return .polygon(try polygon(p))
+        case .multiPolygon(let m): return .multiPolygon(MultiPolygon(try m.polygons.map(polygon)))
+        case .geometryCollection(let gs): return .geometryCollection(try gs.map { try $0.mapPositions(transform) })
+        }
+    }
+
     /// The bounding box, or nil for a geometry with no positions.
     public var boundingBox: BoundingBox? {
         var box: BoundingBox?

@@ -133,7 +133,10 @@ public final class CoordinateTransformer {
         geometry.forEachPosition { flat.append($0) }
         try transform(&flat)
         var cursor = 0
-        return geometry.replacingPositions(from: flat, cursor: &cursor)
+        return geometry.mapPositions { _ in
+            defer { cursor += 1 }
+            return flat[cursor]
+        }
     }
 
     // MARK: - Core
@@ -201,34 +204,6 @@ extension Geometry {
         case .multiPolygon(let multi):
             multi.polygons.reduce(0) { total, polygon in polygon.rings.reduce(total) { $0 + $1.positions.count } }
         case .geometryCollection(let members): members.reduce(0) { $0 + $1.positionCount }
-        }
-    }
-
-    /// The same structure with positions taken in `forEachPosition` order from `flat`, starting at `cursor`.
-    func replacingPositions(from flat: [Position], cursor: inout Int) -> Geometry {
-        func take(_ n: Int) -> [Position] {
-            defer { cursor += n }
-            return Array(flat[cursor..<(cursor + n)])
-        }
-        func ring(_ r: LinearRing) -> LinearRing { LinearRing(take(r.positions.count)) }
-        func polygon(_ p: Polygon) -> Polygon {
-            let exterior = ring(p.exterior)
-            return Polygon(exterior: exterior, holes: p.holes.map(ring))
-        }
-        switch self {
-        case .point:
-            defer { cursor += 1 }
-            return .point(flat[cursor])
-        case .multiPoint(let ps): return .multiPoint(take(ps.count))
-        case .lineString(let ps): return .lineString(take(ps.count))
-        case .multiLineString(let lines): return .multiLineString(lines.map { take($0.count) })
-        case .polygon(let p): return .polygon(polygon(p))
-        case .multiPolygon(let multi): return .multiPolygon(MultiPolygon(multi.polygons.map(polygon)))
-        case .geometryCollection(let members):
-            var result: [Geometry] = []
-            result.reserveCapacity(members.count)
-            for member in members { result.append(member.replacingPositions(from: flat, cursor: &cursor)) }
-            return .geometryCollection(result)
         }
     }
 }

@@ -281,21 +281,6 @@ extension Geometry {
         default: return self
         }
     }
-
-    /// The same geometry with `transform` applied to every position.
-    public func mapPositions(_ transform: (Position) -> Position) -> Geometry {
-        func ring(_ r: LinearRing) -> LinearRing { LinearRing(r.positions.map(transform)) }
-        func polygon(_ p: Polygon) -> Polygon { Polygon(exterior: ring(p.exterior), holes: p.holes.map(ring)) }
-        switch self {
-        case .point(let p): return .point(transform(p))
-        case .multiPoint(let ps): return .multiPoint(ps.map(transform))
-        case .lineString(let ps): return .lineString(ps.map(transform))
-        case .multiLineString(let ls): return .multiLineString(ls.map { $0.map(transform) })
-        case .polygon(let p): return .polygon(polygon(p))
-        case .multiPolygon(let m): return .multiPolygon(MultiPolygon(m.polygons.map(polygon)))
-        case .geometryCollection(let gs): return .geometryCollection(gs.map { $0.mapPositions(transform) })
-        }
-    }
 }
 
 /// How far a grid edge moved into the GCJ-02 or BD-09 frame can stray from the truth.

@@ -41,7 +41,7 @@ let package = Package(
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
             "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The dispatch service: intake (JSON API and Open311), routing, closed loop, escalation, reports.
         .target(name: "GridworkServer", dependencies: [

@@ -50,7 +50,7 @@ struct PlanSourceOptions: ParsableArguments {
             }
             if let from { county = try county.withProposal(directory: from) }
         } catch let failed as ImportFailed {
-            throw PlanFailure(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the county"))
+            throw PlanFailure(failed.description)
         } catch let error as PlanningError {
             throw PlanFailure(error.description)
         }
@@ -200,10 +200,7 @@ struct PlanDiffCommand: ParsableCommand {
         if let out {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try report.write(toFile: (out as NSString).appendingPathComponent("diff.md"), atomically: true, encoding: .utf8)
-            let csv = try CSVWriter(path: (out as NSString).appendingPathComponent("moves.csv"))
-            try csv.write(["building_id", "households", "from_grid_id", "to_grid_id"])
-            for m in diff.buildingMoves { try csv.write([m.buildingID, String(m.households), m.from ?? "", m.to ?? ""]) }
-            try csv.close()
+            try diff.writeMoves(to: (out as NSString).appendingPathComponent("moves.csv"))
         }
     }
 }

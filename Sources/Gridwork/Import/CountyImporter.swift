@@ -140,55 +140,52 @@ public struct CountyImporter {
             let writer = GeometryRowWriter(context: context)
 
             func optional(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
+            let geometryColumns = ["geometry", "min_x", "min_y", "max_x", "max_y", "area_m2"]
+            /// One feature of a boundary layer: its own columns, then the geometry's.
+            func insert(_ table: String, _ columns: KeyValuePairs<String, SQLiteValue>, _ geometry: Geometry) throws {
+                let names = ["version_id"] + columns.map(\.key) + geometryColumns
+                try db.run("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (" +
+                           Array(repeating: "?", count: names.count).joined(separator: ", ") + ")",
+                           [v] + columns.map(\.value) + (try writer.row(geometry)))
+            }
+            /// A layer not given: the previous version's rows, as they were.
+            func carryOver(_ table: String, _ columns: [String]) throws {
+                guard let previous else { return }
+                let names = (columns + geometryColumns).joined(separator: ", ")
+                try db.run("INSERT INTO \(table) (version_id, \(names)) SELECT ?, \(names) FROM \(table) WHERE version_id = ?",
+                           [v, .integer(Int64(previous))])
+            }
             let fields = reader.fields
             if let towns {
-                for f in towns {
-                    let town = f.town()
-                    try db.run("""
-                        INSERT INTO town (version_id, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [v, .text(town.townID), .text(town.name)] + (try writer.row(town.geometry)))
+                for town in towns.map({ $0.town() }) {
+                    try insert("town", ["town_id": .text(town.townID), "name": .text(town.name)], town.geometry)
                 }
-            } else if let previous {
-                try db.run("INSERT INTO town SELECT ?, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2 FROM town WHERE version_id = ?",
-                           [v, .integer(Int64(previous))])
+            } else {
+                try carryOver("town", ["town_id", "name"])
             }
             if let villages {
-                for f in villages {
-                    let village = f.village(fields)
-                    try db.run("""
-                        INSERT INTO village (version_id, village_id, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [v, .text(village.villageID), optional(village.townID), .text(village.name)]
-                            + (try writer.row(village.geometry)))
+                for village in villages.map({ $0.village(fields) }) {
+                    try insert("village", ["village_id": .text(village.villageID), "town_id": optional(village.townID),
+                                           "name": .text(village.name)], village.geometry)
                 }
-            } else if let previous {
-                try db.run("INSERT INTO village SELECT ?, village_id, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2 FROM village WHERE version_id = ?",
-                           [v, .integer(Int64(previous))])
+            } else {
+                try carryOver("village", ["village_id", "town_id", "name"])
             }
-            for f in grids {
-                let grid = f.grid(fields)
-                try db.run("""
-                    INSERT INTO grid (version_id, grid_id, village_id, town_id, name, properties, geometry,
-                                      min_x, min_y, max_x, max_y, area_m2)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [v, .text(grid.gridID), optional(grid.villageID), optional(grid.townID), .text(grid.name),
-                          .text(grid.extraProperties)] + (try writer.row(grid.geometry)))
+            for grid in grids.map({ $0.grid(fields) }) {
+                try insert("grid", ["grid_id": .text(grid.gridID), "village_id": optional(grid.villageID),
+                                    "town_id": optional(grid.townID), "name": .text(grid.name),
+                                    "properties": .text(grid.extraProperties)], grid.geometry)
             }
             if let buildings {
-                for f in buildings {
-                    let building = f.building(fields)
-                    try db.run("""
-                        INSERT INTO building (version_id, building_id, grid_id, village_id, kind, floors, geometry,
-                                              min_x, min_y, max_x, max_y, area_m2)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [v, .text(building.buildingID), optional(building.gridID), optional(building.villageID),
-                              .text(building.kind), building.floors.map { .integer(Int64($0)) } ?? .null]
-                            + (try writer.row(building.geometry)))
+                for building in buildings.map({ $0.building(fields) }) {
+                    try insert("building", ["building_id": .text(building.buildingID),
+                                            "grid_id": optional(building.gridID), "village_id": optional(building.villageID),
+                                            "kind": .text(building.kind),
+                                            "floors": building.floors.map { .integer(Int64($0)) } ?? .null],
+                               building.geometry)
                 }
-            } else if let previous {
-                try db.run("INSERT INTO building SELECT ?, building_id, grid_id, village_id, kind, floors, geometry, min_x, min_y, max_x, max_y, area_m2 FROM building WHERE version_id = ?",
-                           [v, .integer(Int64(previous))])
+            } else {
+                try carryOver("building", ["building_id", "grid_id", "village_id", "kind", "floors"])
             }
             if let households {
                 try db.run("DELETE FROM household", [])

@@ -67,6 +67,15 @@ struct PlanFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Builds a proposal with the planner over `source`'s county and writes its folder to `out`, saying what it did;
+/// a planning error becomes a `PlanFailure` with its message.
+func propose(_ source: PlanSourceOptions, out: String, _ make: (GridPlanner) throws -> GridProposal) throws {
+    let started = Date()
+    do {
+        try finish(make(GridPlanner(map: source.map())), out: out, started: started)
+    } catch let error as PlanningError { throw PlanFailure(error.description) }
+}
+
 func finish(_ proposal: GridProposal, out: String, started: Date) throws {
     let diff = try ProposalWriter(proposal: proposal).write(to: out)
     print(diff.balanceTable())
@@ -110,7 +119,6 @@ struct PlanRebalanceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let started = Date()
         var options = RebalanceOptions()
         options.scope = town.map(PlanningScope.town) ?? village.map(PlanningScope.village) ?? .county
         options.count = targetWorkload.map(GridCountRule.targetWorkload) ?? (count == "keep" ? .keep : .keepPerVillage)
@@ -118,9 +126,7 @@ struct PlanRebalanceCommand: ParsableCommand {
         options.lockedGridIDs = Set(lock.flatMap { $0.split(separator: ",").map(String.init) })
         options.seed = seed
         options.movesPerGrid = movesPerGrid
-        do {
-            try finish(GridPlanner(map: source.map()).rebalance(options), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.rebalance(options) }
     }
 }
 
@@ -134,10 +140,7 @@ struct PlanSplitCommand: ParsableCommand {
     @Option(help: "Output folder for the proposal.") var out: String
 
     func run() throws {
-        let started = Date()
-        do {
-            try finish(GridPlanner(map: source.map()).split(gridID: grid, parts: parts, seed: seed), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.split(gridID: grid, parts: parts, seed: seed) }
     }
 }
 
@@ -149,10 +152,7 @@ struct PlanMergeCommand: ParsableCommand {
     @Option(help: "Output folder for the proposal.") var out: String
 
     func run() throws {
-        let started = Date()
-        do {
-            try finish(GridPlanner(map: source.map()).merge(gridIDs: grids), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.merge(gridIDs: grids) }
     }
 }
 
@@ -165,10 +165,7 @@ struct PlanMoveCommand: ParsableCommand {
     @Option(help: "Output folder for the proposal.") var out: String
 
     func run() throws {
-        let started = Date()
-        do {
-            try finish(GridPlanner(map: source.map()).move(buildingIDs: buildings, to: to), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.move(buildingIDs: buildings, to: to) }
     }
 }
 

@@ -207,16 +207,7 @@ public final class CSVWriter {
     public func write(_ fields: [String]) throws {
         for (i, field) in fields.enumerated() {
             if i > 0 { buffer.append(UInt8(ascii: ",")) }
-            if field.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) {
-                buffer.append(UInt8(ascii: "\""))
-                for byte in field.utf8 {
-                    if byte == UInt8(ascii: "\"") { buffer.append(byte) }
-                    buffer.append(byte)
-                }
-                buffer.append(UInt8(ascii: "\""))
-            } else {
-                buffer.append(contentsOf: field.utf8)
-            }
+            buffer.append(contentsOf: CSVFormat.escaped(field).utf8)
         }
         buffer.append(10)
         if buffer.count >= 1 << 20 { try flush() }

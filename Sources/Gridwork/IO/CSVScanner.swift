@@ -158,6 +158,7 @@ enum CSVScanner {
     }
 }
 
+/// How a text becomes one CSV field, for `CSVWriter` and the geocoder's output.
 enum CSVFormat {
     /// `text` as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break.
     static func escaped(_ text: String) -> String {

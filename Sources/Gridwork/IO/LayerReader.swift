@@ -135,7 +135,7 @@ public struct LayerReader {
             fileProblems = true
         }
         while true {
-            let record: SourceFeature
+            let record: FeatureRecord
             do {
                 guard let next = try source.next() else { break }
                 record = next
@@ -143,8 +143,8 @@ public struct LayerReader {
                 problem("file", nil, nil, "not valid GeoJSON: \(error)", "repair the JSON syntax at that line and column")
                 return features
             }
-            let place = record.place
-            guard let id = record.properties[idField]?.identifierValue ?? record.id, !id.isEmpty else {
+            let place = record.location.description
+            guard let id = record.properties[idField]?.identifierValue ?? record.id?.description, !id.isEmpty else {
                 problem(place, nil, idField, "the feature has no id",
                         "set the Feature \"id\" or a \"\(idField)\" property (or name the id property with --id-field)")
                 continue

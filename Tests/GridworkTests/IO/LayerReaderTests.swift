@@ -101,15 +101,16 @@ import Testing
     @Test func anotherFeatureSourceGetsTheSameChecks() {
         struct ListSource: FeatureSource {
             var name = "list"
-            var features: [SourceFeature]
-            mutating func next() throws -> SourceFeature? { features.isEmpty ? nil : features.removeFirst() }
+            var features: [FeatureRecord]
+            mutating func next() throws -> FeatureRecord? { features.isEmpty ? nil : features.removeFirst() }
         }
         let square = Geometry.polygon(Polygon(exterior: LinearRing([Position(119.3, 29.5), Position(119.31, 29.5),
                                                                      Position(119.31, 29.51), Position(119.3, 29.5)])))
-        var source: any FeatureSource = ListSource(features: [
-            SourceFeature(place: "feature #1", id: "A", properties: [:], geometry: .success(square)),
-            SourceFeature(place: "feature #2", id: nil, properties: [:], geometry: .success(square)),
-        ])
+        func record(_ index: Int, _ id: FeatureID?) -> FeatureRecord {
+            FeatureRecord(location: SourceLocation(line: 0, column: 0, featureIndex: index), id: id, properties: [:],
+                          geometry: .success(square))
+        }
+        var source: any FeatureSource = ListSource(features: [record(1, .string("A")), record(2, nil)])
         var problems: [ImportProblem] = []
         let features = LayerReader().features(from: &source, idField: "grid_id", problems: &problems)
         #expect(features.map(\.id) == ["A"])

@@ -133,7 +133,7 @@ public struct GeocodeJob: Sendable {
             workers.deallocate()
         }
         var summary = GeocodeSummary()
-        summary.idColumn = layout.idName
+        summary.idColumn = layout.id.name
         var counts = [Int](repeating: 0, count: GeocodeStatus.allCases.count)
         var nextLine = 1 + headerLines
 

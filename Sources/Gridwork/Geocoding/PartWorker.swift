@@ -105,7 +105,7 @@ struct PartWorker {
 
             rowStart.append(Int32(recordStart))
             rowLine.append(Int32(recordLine))
-            let idCol = layout.idColumn
+            let idCol = layout.id.index
             if idCol < f {
                 idRange.append(fieldStarts[idCol]); idRange.append(fieldEnds[idCol])
             } else {
@@ -122,11 +122,11 @@ struct PartWorker {
                 reject(b, reason: "the row has \(f) fields but the header has \(fieldCount): quote fields that contain commas")
                 continue
             }
-            let xr = Int(fieldStarts[layout.xColumn])..<Int(fieldEnds[layout.xColumn])
-            let yr = Int(fieldStarts[layout.yColumn])..<Int(fieldEnds[layout.yColumn])
+            let xr = Int(fieldStarts[layout.x.index])..<Int(fieldEnds[layout.x.index])
+            let yr = Int(fieldStarts[layout.y.index])..<Int(fieldEnds[layout.y.index])
             let x = NumberParser.parseField(b, xr)
             let y = NumberParser.parseField(b, yr)
-            let xName = layout.xName, yName = layout.yName
+            let xName = layout.x.name, yName = layout.y.name
             switch (x, y) {
             case (.number(let x), .number(let y)):
                 if !x.isFinite || !y.isFinite {

@@ -2,19 +2,24 @@ import Foundation
 
 /// Where the id, the coordinates and the carried columns are.
 struct ColumnLayout: Sendable {
+    /// A column by position and header name.
+    struct Column: Sendable {
+        var index: Int
+        var name: String
+    }
+
     var fieldCount: Int
-    var idColumn: Int
-    var idName: String
-    var xColumn: Int
-    var yColumn: Int
-    var xName: String
-    var yName: String
+    var id: Column
+    /// The coordinates: `lon`,`lat` or `x`,`y`.
+    var x: Column, y: Column
+    /// The other columns, copied to the output after the located ones (renamed `input_<name>` when taken).
     var carried: [Int]
     var carriedNames: [String]
 
     init(header: [String], file: String) throws {
         fieldCount = header.count
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+        let idColumn: Int
         if let id = column("id") {
             idColumn = id
         } else if let first = header.first, first.hasSuffix("_id") {
@@ -23,16 +28,15 @@ struct ColumnLayout: Sendable {
             throw CSVError(file: file, line: 1, message: "missing column 'id' (or a first column named like " +
                            "household_id); the header has: \(header.joined(separator: ", "))")
         }
-        idName = header[idColumn]
-        if let x = column("lon"), let y = column("lat") {
-            (xColumn, yColumn, xName, yName) = (x, y, "lon", "lat")
-        } else if let x = column("x"), let y = column("y") {
-            (xColumn, yColumn, xName, yName) = (x, y, "x", "y")
-        } else {
+        id = Column(index: idColumn, name: header[idColumn])
+        guard let (xName, yName) = [("lon", "lat"), ("x", "y")].first(where: { column($0.0) != nil && column($0.1) != nil })
+        else {
             throw CSVError(file: file, line: 1, message: "the header needs columns lon,lat (geographic) or x,y " +
                            "(projected); it has: \(header.joined(separator: ", "))")
         }
-        let fixed: Set = [idColumn, xColumn, yColumn]
+        x = Column(index: column(xName)!, name: xName)
+        y = Column(index: column(yName)!, name: yName)
+        let fixed: Set = [id.index, x.index, y.index]
         carried = header.indices.filter { !fixed.contains($0) }
         let taken: Set = ["id", "grid_id", "building_id", "status"]
         carriedNames = carried.map { taken.contains(header[$0]) ? "input_" + header[$0] : header[$0] }

@@ -1,4 +1,6 @@
 import Foundation
+import DispatchTestSupport
+import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird
 import HummingbirdTesting

@@ -1,6 +1,8 @@
 import Foundation
 import Gridwork
 import GridStore
+import DispatchTestSupport
+import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird
 import HummingbirdTesting

@@ -1,22 +1,5 @@
 import Foundation
-
-/// The states of the closed loop (事件闭环): reported → dispatched → accepted → in progress → resolved → rated → closed.
-public enum IncidentState: String, Sendable, Codable, CaseIterable {
-    case reported, dispatched, accepted
-    case inProgress = "in_progress"
-    case resolved, rated, closed
-
-    /// Open means someone still owes work: the deadline and escalation apply.
-    public var isOpen: Bool {
-        switch self {
-        case .reported, .dispatched, .accepted, .inProgress: true
-        case .resolved, .rated, .closed: false
-        }
-    }
-
-    /// The states counted as open, for SQL `IN (...)` lists (bound as parameters).
-    public static let openStates: [IncidentState] = allCases.filter(\.isOpen)
-}
+import Gridwork
 
 /// What an actor does to an incident. Each action is legal only from some states (`Lifecycle`).
 public enum IncidentAction: String, Sendable, Codable, CaseIterable {
@@ -130,16 +113,9 @@ public struct Principal: Sendable, Hashable {
         }
     }
 
-    /// Whether this caller may see `incident`.
+    /// Whether this caller may see `incident`: `visibility`, the same rule the store filters listings by.
     public func canSee(_ incident: Incident) -> Bool {
-        switch role {
-        case .dispatcher, .planner, .admin: true
-        case .reporter: incident.reporterTokenID == tokenID
-        case .gridWorker:
-            incident.gridID.map(gridIDs.contains) == true
-                || (incident.assigneeKind == .staff && incident.assigneeID == staffID)
-        case .department: incident.assigneeKind == .department && incident.assigneeID == departmentID
-        }
+        visibility.admits(incident)
     }
 }
 
@@ -219,9 +195,24 @@ public final class ManualDispatchClock: DispatchClock, @unchecked Sendable {
     }
 }
 
-/// A refusal with an HTTP status and a message saying what to fix. The HTTP layer turns it into `HTTPError`.
-public struct DispatchError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case badRequest, unauthorized, forbidden, notFound, conflict, unprocessable }
+/// A refusal of the dispatch domain, with a message saying what to fix. It knows nothing of HTTP: the server maps
+/// each kind to a status code in one place (`DispatchError.status` in GridworkServer).
+public struct DispatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, CaseIterable {
+        /// The request itself is wrong (a missing or malformed field, an unknown category or CRS).
+        case invalidInput
+        /// No token, or a token the store does not know.
+        case unauthenticated
+        /// The caller is known but may not do this.
+        case forbidden
+        /// No such incident (or none the caller may see), no such action or grid.
+        case notFound
+        /// The incident's state does not allow the action.
+        case conflict
+        /// Well-formed, but the county cannot take it (a point outside every grid, nobody to route to).
+        case unprocessable
+    }
+
     public var kind: Kind
     public var message: String
 
@@ -234,16 +225,16 @@ public struct DispatchError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Timestamps in the API: ISO 8601 UTC with milliseconds.
-enum Timestamp {
-    static func string(_ date: Date) -> String {
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    static func parse(_ text: String) -> Date? {
+    public static func parse(_ text: String) -> Date? {
         if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
         return try? Date.ISO8601FormatStyle().parse(text)
     }
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    public static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 }

@@ -110,10 +110,6 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         (.get, "/api/v1/reports/summary", api.report),
         (.post, "/api/v1/escalations/sweep", api.sweep),
         (.get, "/api/v1/categories", api.categories),
-        (.get, "/open311/v2/services.json", open311.services),
-        (.post, "/open311/v2/requests.json", open311.create),
-        (.get, "/open311/v2/requests.json", open311.list),
-        (.get, "/open311/v2/requests/:file", open311.show),
         (.get, "/api/v1/workload.geojson", map?.workload),
         (.get, "/api/v1/coverage/gaps.geojson", map?.gaps),
         (.get, "/api/v1/coverage/overlaps.geojson", map?.overlaps),
@@ -121,6 +117,10 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         (.get, "/api/v1/grids/:grid", map?.grid),
         (.get, "/api/v1/departments", map?.departments),
         (.get, "/api/v1/me", map?.me),
+        (.get, "/open311/v2/services.json", open311.services),
+        (.post, "/open311/v2/requests.json", open311.create),
+        (.get, "/open311/v2/requests.json", open311.list),
+        (.get, "/open311/v2/requests/:file", open311.show),
     ]
     for case let (method, path, handler?) in endpoints {
         router.on(RouterPath(path), method: method, use: handler)

@@ -225,8 +225,7 @@ struct ConsoleController<Context: RequestContext> {
         guard let detail = layers.gridDetails[id] else {
             throw DispatchError(.notFound, "no grid \(id) in boundary version \(layers.boundaryVersion)")
         }
-        return try JSONOutput.response(GridDetailView(detail, boundaryVersion: layers.boundaryVersion,
-                                                      showPhones: principal.isDispatch))
+        return try JSONOutput.response(detail.shown(withPhones: principal.isDispatch))
     }
 
     struct DepartmentRow: Encodable {

@@ -16,23 +16,17 @@ struct IncidentView: Codable, Sendable, Hashable {
     }
 
     var id: Int64
-    var category: String
-    var description: String
+    var category, description: String
     var state: IncidentState
     var location: Location
     var address: String
-    var gridId: String?
-    var buildingId: String?
-    var villageId: String?
-    var townId: String?
+    var gridId, buildingId, villageId, townId: String?
     var geocodeStatus: String
     var assignee: Assignee
     var escalationLevel: String
-    var reportedAt: String
-    var dueAt: String
-    var updatedAt: String
-    var resolvedAt: String?
-    var closedAt: String?
+    /// ISO 8601 UTC with milliseconds (`Timestamp`).
+    var reportedAt, dueAt, updatedAt: String
+    var resolvedAt, closedAt: String?
     var rating: Int?
     /// Only for dispatchers, admins and the reporting token.
     var reporterContact: String?
@@ -43,12 +37,9 @@ struct IncidentView: Codable, Sendable, Hashable {
     var history: [EventView]?
 
     struct EventView: Codable, Sendable, Hashable {
-        var at: String
-        var actor: String
-        var action: String
+        var at, actor, action: String
         var from: String?
-        var to: String
-        var note: String
+        var to, note: String
     }
 
     init(_ i: Incident, for principal: Principal, history: [IncidentEvent]? = nil) {

@@ -53,12 +53,12 @@ struct ReportLayers: Sendable {
                 ($0.role.sortKey, $0.staffID) < ($1.role.sortKey, $1.staffID)
             }
             details[grid.gridID] = GridDetail(
-                gridID: grid.gridID, name: grid.name, villageID: grid.villageID, townID: grid.townID,
-                workload: byID[grid.gridID], hasFullTimeWorker: !noWorker.contains(grid.gridID),
-                crossesVillageBoundary: crossing.contains(grid.gridID), invalidReason: invalid[grid.gridID],
-                overlapsWith: (overlapping[grid.gridID] ?? []).sorted(),
-                staff: staff.map { GridDetail.Staff(staffID: $0.staffID, name: $0.name, role: $0.role.rawValue,
-                                                    buildingID: $0.buildingID, onDuty: $0.onDuty, phone: $0.phone) })
+                gridId: grid.gridID, name: grid.name, villageId: grid.villageID, townId: grid.townID,
+                boundaryVersion: boundaryVersion, workload: byID[grid.gridID],
+                hasFullTimeWorker: !noWorker.contains(grid.gridID), crossesVillageBoundary: crossing.contains(grid.gridID),
+                invalidReason: invalid[grid.gridID], overlapsWith: (overlapping[grid.gridID] ?? []).sorted(),
+                staff: staff.map { GridDetail.Staff(staffId: $0.staffID, name: $0.name, role: $0.role.rawValue,
+                                                    buildingId: $0.buildingID, onDuty: $0.onDuty, phone: $0.phone) })
         }
         gridDetails = details
     }
@@ -75,68 +75,31 @@ struct ReportLayers: Sendable {
     }
 }
 
-/// One grid as the console's side panel shows it (`GET /api/v1/grids/{id}`).
-struct GridDetail: Sendable, Hashable {
-    struct Staff: Sendable, Hashable {
-        var staffID: String
-        var name: String
-        var role: String
-        var buildingID: String?
-        var onDuty: Bool
-        /// Shown to dispatcher and admin tokens only.
-        var phone: String
-    }
-
-    var gridID: String
-    var name: String
-    var villageID: String?
-    var townID: String?
-    var workload: WorkloadReport.GridWorkload?
-    var hasFullTimeWorker: Bool
-    var crossesVillageBoundary: Bool
-    var invalidReason: String?
-    var overlapsWith: [String]
-    var staff: [Staff]
-}
-
-/// The JSON of `GET /api/v1/grids/{id}` (snake_case through the API's encoder, like the GeoJSON properties).
-struct GridDetailView: Encodable {
-    struct StaffView: Encodable {
-        var staffId: String
-        var name: String
-        var role: String
+/// One grid as the console's side panel shows it (`GET /api/v1/grids/{id}`, snake_case through the API's encoder
+/// like the GeoJSON properties).
+struct GridDetail: Sendable, Hashable, Encodable {
+    struct Staff: Sendable, Hashable, Encodable {
+        var staffId, name, role: String
         var buildingId: String?
         var onDuty: Bool
+        /// Shown to dispatcher and admin tokens only (nil for the others).
         var phone: String?
     }
 
-    var gridId: String
-    var name: String
-    var villageId: String?
-    var townId: String?
+    var gridId, name: String
+    var villageId, townId: String?
     var boundaryVersion: Int
     var workload: WorkloadReport.GridWorkload?
-    var hasFullTimeWorker: Bool
-    var crossesVillageBoundary: Bool
+    var hasFullTimeWorker, crossesVillageBoundary: Bool
     var invalidReason: String?
     var overlapsWith: [String]
-    var staff: [StaffView]
+    var staff: [Staff]
 
-    init(_ d: GridDetail, boundaryVersion: Int, showPhones: Bool) {
-        gridId = d.gridID
-        name = d.name
-        villageId = d.villageID
-        townId = d.townID
-        self.boundaryVersion = boundaryVersion
-        workload = d.workload
-        hasFullTimeWorker = d.hasFullTimeWorker
-        crossesVillageBoundary = d.crossesVillageBoundary
-        invalidReason = d.invalidReason
-        overlapsWith = d.overlapsWith
-        staff = d.staff.map {
-            StaffView(staffId: $0.staffID, name: $0.name, role: $0.role, buildingId: $0.buildingID, onDuty: $0.onDuty,
-                      phone: showPhones ? $0.phone : nil)
-        }
+    /// The detail as a caller sees it: phones only for the dispatch centre.
+    func shown(withPhones: Bool) -> GridDetail {
+        var copy = self
+        if !withPhones { copy.staff = staff.map { var s = $0; s.phone = nil; return s } }
+        return copy
     }
 }
 

@@ -1,5 +1,5 @@
-import Foundation
 import DispatchTestSupport
+import Foundation
 import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird

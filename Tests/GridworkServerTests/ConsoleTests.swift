@@ -1,7 +1,7 @@
+import DispatchTestSupport
 import Foundation
 import GeoJSON
 import Gridwork
-import DispatchTestSupport
 import GridworkDispatch
 @testable import GridworkServer
 import HTTPTypes

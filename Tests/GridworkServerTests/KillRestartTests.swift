@@ -1,7 +1,7 @@
-import Foundation
-import Gridwork
-import GridStore
 import DispatchTestSupport
+import Foundation
+import GridStore
+import Gridwork
 import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird

@@ -33,3 +33,20 @@ public enum IncidentState: String, Sendable, Codable, CaseIterable {
     /// The status words `init(registerStatus:)` takes, for error messages.
     public static var registerStatuses: [String] { allCases.map(\.rawValue) + ["handling", "feedback"] }
 }
+
+/// Times of the county's incident history: read from ISO 8601 text with an offset (`2026-03-01T09:30:00+08:00`
+/// or `...Z`), written back in China Standard Time (UTC+8) to whole seconds.
+public enum IncidentTime {
+    /// The time of `text`, or nil when it is not an ISO 8601 date and time.
+    public static func parse(_ text: String) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return fastISO8601(trimmed) ?? ISO8601DateFormatter().date(from: trimmed)
+    }
+
+    /// `date` as `YYYY-MM-DDTHH:MM:SS+08:00`.
+    public static func string(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        return formatter.string(from: date)
+    }
+}

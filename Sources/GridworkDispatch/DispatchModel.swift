@@ -198,20 +198,12 @@ public final class ManualDispatchClock: DispatchClock, @unchecked Sendable {
 /// A refusal of the dispatch domain, with a message saying what to fix. It knows nothing of HTTP: the server maps
 /// each kind to a status code in one place (`DispatchError.status` in GridworkServer).
 public struct DispatchError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, CaseIterable {
-        /// The request itself is wrong (a missing or malformed field, an unknown category or CRS).
-        case invalidInput
-        /// No token, or a token the store does not know.
-        case unauthenticated
-        /// The caller is known but may not do this.
-        case forbidden
-        /// No such incident (or none the caller may see), no such action or grid.
-        case notFound
-        /// The incident's state does not allow the action.
-        case conflict
-        /// Well-formed, but the county cannot take it (a point outside every grid, nobody to route to).
-        case unprocessable
-    }
+    /// What kind of refusal: `invalidInput`, the request itself is wrong (a missing or malformed field, an unknown
+    /// category or CRS); `unauthenticated`, no token or one the store does not know; `forbidden`, the caller is known
+    /// but may not do this; `notFound`, no such incident (or none the caller may see), action or grid; `conflict`,
+    /// the incident's state does not allow the action; `unprocessable`, well-formed but the county cannot take it
+    /// (a point outside every grid, nobody to route to).
+    public enum Kind: Sendable, CaseIterable { case invalidInput, unauthenticated, forbidden, notFound, conflict, unprocessable }
 
     public var kind: Kind
     public var message: String

@@ -101,7 +101,7 @@ public final class DispatchService: Sendable {
 
     // MARK: Authentication
 
-    /// The caller of a token, or a 401 saying how to get one.
+    /// The caller of a token, or an `unauthenticated` error saying how to get one.
     public func authenticate(token: String?) throws -> Principal {
         guard let token, !token.isEmpty else {
             throw DispatchError(.unauthenticated, "missing API token: send `Authorization: Bearer <token>` (or `api_key` for Open311); "
@@ -157,7 +157,7 @@ public final class DispatchService: Sendable {
 
     // MARK: Reading
 
-    /// One incident the caller may see; 404 otherwise (a grid worker learns nothing of other grids).
+    /// One incident the caller may see; `notFound` otherwise (a grid worker learns nothing of other grids).
     public func incident(id: Int64, for principal: Principal) throws -> Incident {
         guard let incident = try store.incident(id: id), principal.canSee(incident) else {
             throw DispatchError(.notFound, "no incident \(id) visible to this token")

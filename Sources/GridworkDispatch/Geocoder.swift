@@ -63,7 +63,7 @@ public final class IncidentGeocoder: @unchecked Sendable {
         public var result: GeocodeResult
     }
 
-    /// Locates `(x, y)` given in `crsText`. Throws `DispatchError` (400/422) saying what to fix.
+    /// Locates `(x, y)` given in `crsText`. Throws `DispatchError` (`invalidInput` or `unprocessable`) saying what to fix.
     public func locate(x: Double, y: Double, crsText: String) throws -> Located {
         let crs: CoordinateReferenceSystem
         do {

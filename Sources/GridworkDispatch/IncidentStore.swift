@@ -118,7 +118,7 @@ public struct StoredToken: Sendable, Hashable {
     public var departmentID: String?
 }
 
-/// Persistence of the dispatch service. `buildApplication` takes any implementation; production uses
+/// Persistence of the dispatch service. `DispatchService` takes any implementation; production uses
 /// `SQLiteIncidentStore`.
 public protocol IncidentStore: Sendable {
     /// Stores a new incident, routed by `decide` (given the open items of `candidates`), with its `reported` and

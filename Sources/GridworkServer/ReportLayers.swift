@@ -13,8 +13,8 @@ struct ReportLayers: Sendable {
     let boundaryVersion: Int
     /// Grids with the workload figures and coverage flags joined in (`LayerExport` grid features).
     let workloadGeoJSON: String
-    let gapsGeoJSON: String
-    let overlapsGeoJSON: String
+    /// Coverage gaps and overlaps (`LayerExport` features).
+    let gapsGeoJSON, overlapsGeoJSON: String
     let gridCount: Int
     /// Per grid: the workload row, coverage flags and staff, for `GET /api/v1/grids/{id}`.
     let gridDetails: [String: GridDetail]

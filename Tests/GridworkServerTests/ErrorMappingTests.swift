@@ -47,7 +47,7 @@ struct ErrorMappingTests {
     func open311() {
         let answer = ErrorAnswer.of(DispatchError(.conflict, "cannot accept incident 3: it is closed"))
         #expect(answer?.status == .conflict && answer?.message == "cannot accept incident 3: it is closed")
-        #expect(ErrorAnswer.of(HTTPError(.payloadTooLarge))?.status == .payloadTooLarge)
+        #expect(ErrorAnswer.of(HTTPError(.contentTooLarge))?.status == .contentTooLarge)
         #expect(ErrorAnswer.of(CocoaError(.fileReadCorruptFile)) == nil, "anything else is a logged 500")
     }
 }

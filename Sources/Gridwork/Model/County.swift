@@ -1,3 +1,4 @@
+import Foundation
 import GeoJSON
 
 /// The layers of the county hierarchy that carry polygons: county → town (乡镇/街道) → village (村/社区)

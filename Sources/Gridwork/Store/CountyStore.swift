@@ -164,7 +164,7 @@ public final class CountyStore {
         try connection.query(
             "SELECT incident_id, reported_at, category, lon, lat, status, description FROM incident_history ORDER BY reported_at, incident_id",
             []
-        ).map { row in
+        ).map { (row: SQLiteRow) -> IncidentRecord in
             // Rows imported before times and states were checked: an unreadable time is in no report window
             // (distant past), an unknown status counts as open (as "anything but closed" did).
             IncidentRecord(incidentID: row[0].stringValue ?? "",

@@ -83,10 +83,10 @@ let package = Package(
         ],
                 path: "Tests/DispatchTestSupport"),
         .testTarget(name: "GridworkDispatchTests", dependencies: [
-            "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore",
+            "GridworkDispatch", "DispatchTestSupport", "Gridwork",
         ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
-            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridProjection",
+            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

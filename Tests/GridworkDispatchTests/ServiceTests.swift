@@ -126,4 +126,25 @@ struct ServiceTests {
         #expect(seen.contains(ids[4]) && seen.contains(ids[0]), "in the worker's grid, and assigned to them from elsewhere")
         #expect(!seen.contains(ids[3]), "another grid's incident assigned elsewhere is not seen")
     }
+
+    @Test("routing: department categories, the least-loaded worker, part-timers, then the village")
+    func routing() throws {
+        let f = try Fixture()
+        let router = f.service.router
+        let department = try router.route(category: "housing_safety", gridID: nil, workload: [:])
+        #expect(department.assigneeKind == .department && department.assigneeID == "D06")
+        let worker = try router.route(category: "garbage", gridID: f.workerPoint.grid, workload: [:])
+        #expect(worker.assigneeKind == .staff && worker.assigneeID == f.workerPoint.worker)
+        #expect(worker.reason.contains(f.workerPoint.worker))
+        let candidates = router.candidateStaff(grid: f.vacantPoint.grid)
+        let partTime = try router.route(category: "dispute", gridID: f.vacantPoint.grid, workload: [:])
+        #expect(partTime.assigneeID == f.vacantPoint.partTimer && partTime.reason.contains("part-time"))
+        let busy = Dictionary(uniqueKeysWithValues: candidates.map { ($0, $0 == f.vacantPoint.partTimer ? 5 : 0) })
+        let balanced = try router.route(category: "dispute", gridID: f.vacantPoint.grid, workload: busy)
+        #expect(candidates.count < 2 || balanced.assigneeID != f.vacantPoint.partTimer, "the fewest open items win")
+        let village = try router.route(category: "garbage", gridID: f.offDutyPoint.grid, workload: [:])
+        #expect(village.assigneeKind == .village && village.assigneeID == f.offDutyPoint.village)
+        #expect(Self.kind { _ = try router.route(category: "garbage", gridID: nil, workload: [:]) } == .unprocessable)
+        #expect(Self.kind { _ = try router.route(category: "spaceship", gridID: nil, workload: [:]) } == .invalidInput)
+    }
 }

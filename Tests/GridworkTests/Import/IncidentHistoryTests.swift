@@ -5,6 +5,14 @@ import Testing
 /// The incident history is read once into typed times and states (`IncidentRecord`), and bad rows are refused
 /// with their line, field and fix.
 @Suite struct IncidentHistoryTests {
+    /// The valid grids and villages with `csv` as the incident history.
+    func options(_ scratch: Scratch, incidents csv: String) -> ImportOptions {
+        var options = ImportOptions(grids: scratch.write("grids.geojson", validGrids()))
+        options.villages = scratch.write("villages.geojson", villagesJSON)
+        options.incidents = scratch.write("incidents.csv", "incident_id,reported_at,category,lon,lat,status,description\n" + csv)
+        return options
+    }
+
     @Test func registerStatusesMapToTheClosedLoopStates() {
         #expect(IncidentState(registerStatus: "handling") == .inProgress)
         #expect(IncidentState(registerStatus: "feedback") == .resolved)
@@ -18,10 +26,7 @@ import Testing
 
     @Test func importedHistoryComesBackTyped() throws {
         let scratch = Scratch()
-        var options = ImportOptions(grids: scratch.write("grids.geojson", validGrids()))
-        options.villages = scratch.write("villages.geojson", villagesJSON)
-        options.incidents = scratch.write("incidents.csv", """
-            incident_id,reported_at,category,lon,lat,status,description
+        let options = options(scratch, incidents: """
             E1,2026-03-01T09:30:00+08:00,garbage,119.305,29.505,handling,bins full
             E2,2026-03-02T01:00:00Z,garbage,119.315,29.505,,old report
             """)
@@ -36,10 +41,7 @@ import Testing
 
     @Test func badTimesAndStatusesAreRefusedByLine() throws {
         let scratch = Scratch()
-        var options = ImportOptions(grids: scratch.write("grids.geojson", validGrids()))
-        options.villages = scratch.write("villages.geojson", villagesJSON)
-        options.incidents = scratch.write("incidents.csv", """
-            incident_id,reported_at,category,lon,lat,status,description
+        let options = options(scratch, incidents: """
             E1,2026-03-01T09:30:00+08:00,garbage,119.305,29.505,reported,fine
             E2,2026-03-41T09:30:00+08:00,garbage,119.305,29.505,reported,bad day
             E3,2026-03-01T09:30:00+08:00,garbage,119.305,29.505,lost,bad status

@@ -158,9 +158,11 @@ public struct Incident: Sendable, Hashable {
 public struct IncidentEvent: Sendable, Hashable, Codable {
     public var at: Date
     public var actor: String
+    /// An `IncidentAction`, or `report` for the intake.
     public var action: String
-    public var fromState: String?
-    public var toState: String
+    /// Nil for the report that created the incident.
+    public var fromState: IncidentState?
+    public var toState: IncidentState
     public var note: String
 }
 

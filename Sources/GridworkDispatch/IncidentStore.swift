@@ -258,7 +258,8 @@ public final class SQLiteIncidentStore: IncidentStore {
             try c.query("SELECT at, actor, action, from_state, to_state, note FROM dispatch_event WHERE incident_id = ? ORDER BY event_id",
                         [.integer(id)]).map { r in
                 IncidentEvent(at: Timestamp.date(millis: r[0].int64Value ?? 0), actor: r[1].stringValue ?? "",
-                              action: r[2].stringValue ?? "", fromState: r[3].stringValue, toState: r[4].stringValue ?? "",
+                              action: r[2].stringValue ?? "", fromState: r[3].stringValue.flatMap(IncidentState.init(rawValue:)),
+                              toState: IncidentState(rawValue: r[4].stringValue ?? "") ?? .reported,
                               note: r[5].stringValue ?? "")
             }
         }

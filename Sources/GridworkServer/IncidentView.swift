@@ -38,8 +38,9 @@ struct IncidentView: Codable, Sendable, Hashable {
 
     struct EventView: Codable, Sendable, Hashable {
         var at, actor, action: String
-        var from: String?
-        var to, note: String
+        var from: IncidentState?
+        var to: IncidentState
+        var note: String
     }
 
     init(_ i: Incident, for principal: Principal, history: [IncidentEvent]? = nil) {

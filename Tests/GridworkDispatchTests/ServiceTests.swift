@@ -63,9 +63,7 @@ struct ServiceTests {
         }
         let rated = try f.service.act(.rate, on: id, body: TransitionBody(rating: 5), by: reporter)
         #expect(rated.state == .rated && rated.rating == 5)
-        #expect(try f.service.store.events(of: id).map(\.toState) == [
-            "reported", "dispatched", "accepted", "in_progress", "resolved", "rated",
-        ])
+        #expect(try f.service.store.events(of: id).map(\.toState) == [.reported, .dispatched, .accepted, .inProgress, .resolved, .rated])
     }
 
     @Test("the store escalates overdue incidents one level per passed step")

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -43,11 +44,19 @@ let package = Package(
             "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The dispatch service: intake (JSON API and Open311), routing, closed loop, escalation, reports.
-        .target(name: "GridworkServer", dependencies: [
+        // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
+        // incident store and its schema, API tokens, incident geocoding, reports; throws `DispatchError`.
+        .target(name: "GridworkDispatch", dependencies: [
             "Gridwork", "GridStore", "GridProjection", "GeoJSON",
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The HTTP layer of the dispatch service (Hummingbird): JSON API, Open311, web console, map layers;
+        // `DispatchServer.run` is its one entry point.
+        .target(name: "GridworkServer", dependencies: [
+            "GridworkDispatch", "Gridwork", "GeoJSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "OrderedCollections", package: "swift-collections"),
@@ -55,9 +64,8 @@ let package = Package(
         ]),
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
-            "Gridwork", "GridworkServer", "SampleCounty", "GridProjection",
+            "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
@@ -69,10 +77,19 @@ let package = Package(
         .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON"]),
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
         .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
+        // A county database from the tiny sample with a token for every role, shared by the dispatch and server tests.
+        .target(name: "DispatchTestSupport", dependencies: [
+            "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty",
+        ],
+                path: "Tests/DispatchTestSupport"),
+        .testTarget(name: "GridworkDispatchTests", dependencies: [
+            "GridworkDispatch", "DispatchTestSupport", "Gridwork",
+        ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
-            "GridworkServer", "Gridwork", "SampleCounty", "GridStore", "GridProjection",
+            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -52,8 +52,9 @@ func sampleLayers(_ preset: SamplePreset = .tiny, seed: UInt64 = 20260101) throw
                         onDuty: $0.onDuty)
         },
         incidents: sample.incidents.map {
-            IncidentRecord(incidentID: $0.id, reportedAt: $0.reportedAt, category: $0.category,
-                           location: Position($0.lon, $0.lat), status: $0.status, description: $0.description)
+            IncidentRecord(incidentID: $0.id, reportedAt: IncidentTime.parse($0.reportedAt)!, category: $0.category,
+                           location: Position($0.lon, $0.lat), state: IncidentState(registerStatus: $0.status)!,
+                           description: $0.description)
         })
     try layers.checkGridValidity()
     return layers

@@ -55,7 +55,7 @@ import Testing
         let early = try #require(ISO8601DateFormatter().date(from: "2025-03-01T00:00:00+08:00"))
         let report = try WorkloadReport.compute(layers, options: WorkloadOptions(windowDays: 30, asOf: early))
         let expected = layers.incidents.filter {
-            let t = ISO8601DateFormatter().date(from: $0.reportedAt)!
+            let t = $0.reportedAt
             return t <= early && t > early.addingTimeInterval(-30 * 86_400)
         }.count
         #expect(report.grids.reduce(0) { $0 + $1.incidents } == expected)

@@ -36,11 +36,13 @@ let package = Package(
         .target(name: "GridStore", dependencies: ["CSQLite"]),
         // Fast exact point-in-polygon index: which grid / building covers a point.
         .target(name: "GridIndex", dependencies: ["GeoJSON"]),
+        // The one seeded random generator (SplitMix64): sample counties, the planner and the tests.
+        .target(name: "SeededRandom"),
         // Seeded synthetic counties (towns, villages, grids, buildings, households, staff, incidents).
-        .target(name: "SampleCounty", dependencies: ["GeoJSON"]),
+        .target(name: "SampleCounty", dependencies: ["GeoJSON", "SeededRandom"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The dispatch service: intake (JSON API and Open311), routing, closed loop, escalation, reports.
@@ -62,13 +64,22 @@ let package = Package(
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
 
-        .testTarget(name: "GeoJSONTests", dependencies: ["GeoJSON"]),
-        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON"]),
-        .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection"]),
-        .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
-        .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON"]),
-        .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
-        .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
+        // Helpers shared by the test targets (seeded generator, resident memory, outside oracles); in no product.
+        .target(name: "GridworkTestSupport", dependencies: ["SeededRandom"], path: "Tests/GridworkTestSupport"),
+
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
+        .testTarget(name: "GeoJSONTests", dependencies: [
+            "GeoJSON", "GridworkTestSupport", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridworkTestSupport"]),
+        .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridworkTests", dependencies: [
+            "Gridwork", "GridworkCLI", "SampleCounty", "GeoJSON", "GridGeometry", "GridProjection", "GridStore",
+            "GridworkTestSupport",
+        ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
             "GridworkServer", "Gridwork", "SampleCounty", "GridStore", "GridProjection",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -68,6 +68,7 @@ let package = Package(
         .target(name: "GridworkTestSupport", dependencies: ["SeededRandom"], path: "Tests/GridworkTestSupport"),
 
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
+        .testTarget(name: "GridworkTestSupportTests", dependencies: ["GridworkTestSupport"]),
         .testTarget(name: "GeoJSONTests", dependencies: [
             "GeoJSON", "GridworkTestSupport", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),

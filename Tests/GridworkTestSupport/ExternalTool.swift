@@ -87,12 +87,12 @@ public enum Python {
 extension Trait where Self == ConditionTrait {
     /// Runs the test only where python3 imports every one of `modules`; elsewhere it is skipped with the fix.
     public static func requiresPython(_ modules: String...) -> Self {
-        .enabled(if: Python.canImport(modules),
-                 "skipped: python3 with \(modules.joined(separator: ", ")) is not installed; run tools/setup --checks")
+        let what = modules.isEmpty ? "python3" : "python3 with " + modules.joined(separator: " and ")
+        return .enabled(if: Python.canImport(modules), "\(what) is not installed; run tools/setup --checks")
     }
 
     /// Runs the test only where the program `name` runs with `arguments`; elsewhere it is skipped with `fix`.
     public static func requiresTool(_ name: String, _ arguments: [String], fix: String) -> Self {
-        .enabled(if: ExternalTool.runs(name, arguments), "skipped: \(name) is not on PATH; \(fix)")
+        .enabled(if: ExternalTool.runs(name, arguments), "\(name) is not on PATH; \(fix)")
     }
 }

@@ -28,7 +28,7 @@ public enum ResidentMemory {
 
     /// Why a test that needs the resident size is skipped where it cannot be measured.
     public static let unavailableReason: Comment =
-        "skipped: resident memory cannot be measured here (\(source) is unreadable; it exists on Linux only)"
+        "resident memory cannot be measured here: \(source) is missing or unreadable (it is a Linux file)"
 
     /// The resident set size in bytes; where it cannot be measured, cancels the running test, which is then reported
     /// as skipped with the reason, never as passed.

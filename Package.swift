@@ -37,11 +37,13 @@ let package = Package(
         .target(name: "GridStore", dependencies: ["CSQLite"]),
         // Fast exact point-in-polygon index: which grid / building covers a point.
         .target(name: "GridIndex", dependencies: ["GeoJSON"]),
+        // The one seeded random generator (SplitMix64): sample counties, the planner and the tests.
+        .target(name: "SeededRandom"),
         // Seeded synthetic counties (towns, villages, grids, buildings, households, staff, incidents).
-        .target(name: "SampleCounty", dependencies: ["GeoJSON"]),
+        .target(name: "SampleCounty", dependencies: ["GeoJSON", "SeededRandom"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
@@ -70,18 +72,27 @@ let package = Package(
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
 
-        .testTarget(name: "GeoJSONTests", dependencies: ["GeoJSON"]),
-        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON"]),
-        .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection"]),
-        .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
-        .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON"]),
-        .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
-        .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
+        // Helpers shared by the test targets (seeded generator, resident memory, outside oracles); in no product.
+        .target(name: "GridworkTestSupport", dependencies: ["SeededRandom"], path: "Tests/GridworkTestSupport"),
         // A county database from the tiny sample with a token for every role, shared by the dispatch and server tests.
         .target(name: "DispatchTestSupport", dependencies: [
             "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty",
-        ],
-                path: "Tests/DispatchTestSupport"),
+        ], path: "Tests/DispatchTestSupport"),
+
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
+        .testTarget(name: "GridworkTestSupportTests", dependencies: ["GridworkTestSupport"]),
+        .testTarget(name: "GeoJSONTests", dependencies: [
+            "GeoJSON", "GridworkTestSupport", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridworkTestSupport"]),
+        .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridworkTests", dependencies: [
+            "Gridwork", "GridworkCLI", "SampleCounty", "GeoJSON", "GridGeometry", "GridProjection", "GridStore",
+            "GridworkTestSupport",
+        ]),
         .testTarget(name: "GridworkDispatchTests", dependencies: [
             "GridworkDispatch", "DispatchTestSupport", "Gridwork",
         ]),

@@ -1,3 +1,4 @@
+import GridworkTestSupport
 import Testing
 @testable import GeoJSON
 

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -36,18 +37,28 @@ let package = Package(
         .target(name: "GridStore", dependencies: ["CSQLite"]),
         // Fast exact point-in-polygon index: which grid / building covers a point.
         .target(name: "GridIndex", dependencies: ["GeoJSON"]),
+        // The one seeded random generator (SplitMix64): sample counties, the planner and the tests.
+        .target(name: "SeededRandom"),
         // Seeded synthetic counties (towns, villages, grids, buildings, households, staff, incidents).
-        .target(name: "SampleCounty", dependencies: ["GeoJSON"]),
+        .target(name: "SampleCounty", dependencies: ["GeoJSON", "SeededRandom"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib", "SeededRandom",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
-        // The dispatch service: intake (JSON API and Open311), routing, closed loop, escalation, reports.
-        .target(name: "GridworkServer", dependencies: [
+        // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
+        // incident store and its schema, API tokens, incident geocoding, reports; throws `DispatchError`.
+        .target(name: "GridworkDispatch", dependencies: [
             "Gridwork", "GridStore", "GridProjection", "GeoJSON",
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The HTTP layer of the dispatch service (Hummingbird): JSON API, Open311, web console, map layers;
+        // `DispatchServer.run` is its one entry point.
+        .target(name: "GridworkServer", dependencies: [
+            "GridworkDispatch", "Gridwork", "GeoJSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "OrderedCollections", package: "swift-collections"),
@@ -55,24 +66,41 @@ let package = Package(
         ]),
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
-            "Gridwork", "GridworkServer", "SampleCounty", "GridProjection",
+            "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gridwork", dependencies: ["GridworkCLI"]),
 
-        .testTarget(name: "GeoJSONTests", dependencies: ["GeoJSON"]),
-        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON"]),
-        .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection"]),
-        .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
-        .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON"]),
-        .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON"]),
-        .testTarget(name: "GridworkTests", dependencies: ["Gridwork", "GridworkCLI", "SampleCounty"]),
+        // Helpers shared by the test targets (seeded generator, resident memory, outside oracles); in no product.
+        .target(name: "GridworkTestSupport", dependencies: ["SeededRandom"], path: "Tests/GridworkTestSupport"),
+        // A county database from the tiny sample with a token for every role, shared by the dispatch and server tests.
+        .target(name: "DispatchTestSupport", dependencies: [
+            "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty",
+        ], path: "Tests/DispatchTestSupport"),
+
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
+        .testTarget(name: "GridworkTestSupportTests", dependencies: ["GridworkTestSupport"]),
+        .testTarget(name: "GeoJSONTests", dependencies: [
+            "GeoJSON", "GridworkTestSupport", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridworkTestSupport"]),
+        .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridworkTests", dependencies: [
+            "Gridwork", "GridworkCLI", "SampleCounty", "GeoJSON", "GridGeometry", "GridProjection", "GridStore",
+            "GridworkTestSupport",
+        ]),
+        .testTarget(name: "GridworkDispatchTests", dependencies: [
+            "GridworkDispatch", "DispatchTestSupport", "Gridwork",
+        ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
-            "GridworkServer", "Gridwork", "SampleCounty", "GridStore", "GridProjection",
+            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -115,7 +115,7 @@ const notice = L.DomUtil.create("div", "notice", $("map"));
 
 function gridStyle(feature) {
   const p = feature.properties;
-  const mine = state.me && state.me.gridIds.includes(p.grid_id);
+  const mine = state.me && state.me.grid_ids.includes(p.grid_id);
   const problem = p.crosses_village_boundary || p.invalid_reason;
   return {
     fillColor: workloadColour(p.workload_index), fillOpacity: 0.75,
@@ -304,8 +304,8 @@ function canDispatch() { return state.me && ["dispatcher", "admin"].includes(sta
 
 function isAssignee(p) {
   const me = state.me;
-  return (p.assignee_kind === "staff" && me.role === "grid_worker" && p.assignee_id === me.staffId) ||
-    (p.assignee_kind === "department" && me.role === "department" && p.assignee_id === me.departmentId);
+  return (p.assignee_kind === "staff" && me.role === "grid_worker" && p.assignee_id === me.staff_id) ||
+    (p.assignee_kind === "department" && me.role === "department" && p.assignee_id === me.department_id);
 }
 
 /// The handler's next steps of the closed loop from each state.
@@ -334,15 +334,17 @@ async function selectIncident(id) {
     return;
   }
   if (state.selectedIncident !== id) return;
-  p = p || { id, grid_id: detail.gridId, village_id: detail.villageId, category: detail.category };
-  const due = Date.parse(detail.dueAt);
+  // The API and the GeoJSON layers write the same snake_case names, so the incident view stands in for the map
+  // feature's properties when the incident is not on the map.
+  p = p || detail;
+  const due = Date.parse(detail.due_at);
   const overdue = OPEN_STATES.has(detail.state) && due < Date.now();
-  const escalated = OPEN_STATES.has(detail.state) && detail.escalationLevel !== "grid";
+  const escalated = OPEN_STATES.has(detail.state) && detail.escalation_level !== "grid";
   let actions = "";
   if (canDispatch() && OPEN_STATES.has(detail.state)) {
     let staff = [];
-    if (detail.gridId) {
-      try { staff = (await api(`/api/v1/grids/${encodeURIComponent(detail.gridId)}`)).value.staff; } catch (_) { staff = []; }
+    if (detail.grid_id) {
+      try { staff = (await api(`/api/v1/grids/${encodeURIComponent(detail.grid_id)}`)).value.staff; } catch (_) { staff = []; }
     }
     const owner = state.categories.get(detail.category);
     const ownerDept = owner && owner.department;
@@ -361,7 +363,7 @@ async function selectIncident(id) {
         <select id="escalate-to" aria-label="Escalate to">
           ${state.departments.map((d) => `<option value="department:${esc(d.id)}" ${d.id === ownerDept ? "selected" : ""}>
             department ${esc(d.id)} ${esc(d.name)}${d.id === ownerDept ? " (owns " + esc(detail.category) + ")" : ""}</option>`).join("")}
-          ${detail.villageId ? `<option value="village:${esc(detail.villageId)}">village committee ${esc(detail.villageId)}</option>` : ""}
+          ${detail.village_id ? `<option value="village:${esc(detail.village_id)}">village committee ${esc(detail.village_id)}</option>` : ""}
         </select>
         <button class="warn" data-act="escalate">Escalate</button>
       </div>
@@ -374,13 +376,13 @@ async function selectIncident(id) {
   section.innerHTML = `<button class="close" data-close aria-label="Close">×</button>
     <h2>Incident ${detail.id} <span class="badge">${esc(detail.state.replace("_", " "))}</span>
       ${overdue ? `<span class="badge overdue">overdue ${hours(Date.now() - due)}</span>` : ""}
-      ${escalated ? `<span class="badge overdue">escalated to ${esc(detail.escalationLevel)}</span>` : ""}</h2>
-    <p>${esc(detail.category)} · grid ${esc(detail.gridId || "–")} · level ${esc(detail.escalationLevel)}</p>
+      ${escalated ? `<span class="badge overdue">escalated to ${esc(detail.escalation_level)}</span>` : ""}</h2>
+    <p>${esc(detail.category)} · grid ${esc(detail.grid_id || "–")} · level ${esc(detail.escalation_level)}</p>
     <p>${esc(detail.description)}</p>
     <dl class="figures">
       <dt>assignee</dt><dd id="incident-assignee">${esc(detail.assignee.kind)} ${esc(detail.assignee.id)}</dd>
-      <dt>reported</dt><dd>${esc(detail.reportedAt)}</dd><dt>due</dt><dd>${esc(detail.dueAt)}</dd>
-      <dt>routing</dt><dd>${esc(detail.routingReason)}</dd>
+      <dt>reported</dt><dd>${esc(detail.reported_at)}</dd><dt>due</dt><dd>${esc(detail.due_at)}</dd>
+      <dt>routing</dt><dd>${esc(detail.routing_reason)}</dd>
     </dl>
     ${actions}
     <p id="act-result"></p>
@@ -474,15 +476,15 @@ async function start() {
     drawGrids(workload.value);
     drawProblems(gaps.value, overlaps.value);
     drawIncidents(incidents.value);
-    const mine = state.me.gridIds.map((g) => state.gridLayers.get(g)).filter(Boolean);
+    const mine = state.me.grid_ids.map((g) => state.gridLayers.get(g)).filter(Boolean);
     const bounds = mine.length ? L.featureGroup(mine).getBounds() : layers.grids.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
     const gridCount = workload.value.features.length;
     $("summary").textContent = `${gridCount} grids · ${gaps.value.features.length} gaps · ` +
       `${overlaps.value.features.length} overlaps · ${incidents.value.features.length} open incidents · ` +
       `${body.dataset.overdueRows} overdue`;
-    $("who").textContent = state.me.role.replace("_", " ") + (state.me.staffId ? " " + state.me.staffId : "") +
-      (state.me.departmentId ? " " + state.me.departmentId : "");
+    $("who").textContent = state.me.role.replace("_", " ") + (state.me.staff_id ? " " + state.me.staff_id : "") +
+      (state.me.department_id ? " " + state.me.department_id : "");
     body.dataset.role = state.me.role;
     // Load time: navigation start to the first frame painted after everything was drawn (Leaflet's canvas draws
     // in an animation frame). Headless Chromium under a virtual time budget may produce no frames: 1 s at most.

@@ -1,4 +1,4 @@
-import CGEOS
+internal import CGEOS
 
 /// An error raised by GEOS, carrying GEOS's own message.
 public struct GEOSError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import CGEOS
+internal import CGEOS
 import GeoJSON
 
 /// Builds GEOS geometries from value geometries.

@@ -1,4 +1,4 @@
-import CGEOS
+internal import CGEOS
 import GeoJSON
 
 /// One GEOS geometry (`GEOSGeometry*`), owned by this object and destroyed once in `deinit`.

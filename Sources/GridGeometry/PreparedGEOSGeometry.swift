@@ -1,4 +1,4 @@
-import CGEOS
+internal import CGEOS
 import GeoJSON
 
 /// A prepared geometry (`GEOSPrepare_r`) for many predicates against one polygon, freed once with

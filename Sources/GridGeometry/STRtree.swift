@@ -1,4 +1,4 @@
-import CGEOS
+internal import CGEOS
 import GeoJSON
 
 /// A GEOS STR packed R-tree (`GEOSSTRtree_create_r`) over the bounding boxes of items numbered 0..<n.

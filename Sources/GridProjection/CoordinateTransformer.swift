@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 import GeoJSON
 
 /// Transforms positions from one coordinate reference system to another with PROJ

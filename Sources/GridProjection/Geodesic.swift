@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 import GeoJSON
 
 /// Geodesic measures on the WGS84 ellipsoid (a = 6378137, f = 1/298.257223563) using PROJ's

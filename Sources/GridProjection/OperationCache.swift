@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 import Foundation
 
 /// Remembers, per (source EPSG, target EPSG), the PROJ pipeline string of the normalised operation

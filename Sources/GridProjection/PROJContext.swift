@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 import Foundation
 
 /// Keeps the last error PROJ logged on one context, so thrown errors can quote PROJ's own words

@@ -1,4 +1,4 @@
-import CSQLite
+internal import CSQLite
 
 /// One SQLite connection: owns one `sqlite3*` (opened with `sqlite3_open_v2`), closed once in `deinit` with
 /// `sqlite3_close_v2`.

@@ -1,4 +1,4 @@
-import CSQLite
+internal import CSQLite
 
 /// An error reported by SQLite (or by this layer about how SQLite was called).
 ///

@@ -1,4 +1,4 @@
-import CSQLite
+internal import CSQLite
 
 /// A prepared statement: owns one `sqlite3_stmt*` (from `sqlite3_prepare_v3`), finalized once in `deinit`
 /// with `sqlite3_finalize`.

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import Gridwork
+import GridworkDispatch
 import GridworkServer
-import Hummingbird
 import Logging
 
 /// `gridwork serve`: the dispatch service over HTTP (JSON API and Open311 GeoReport v2).
@@ -41,25 +40,15 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "gridwork.dispatch")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let service = try DispatchService.open(databasePath: db, rulesPath: rules, logger: logger)
-        let options = DispatchServerOptions(host: host, port: port, limits: ServerLimits(maxBodyBytes: maxBodyBytes),
-                                            sweepInterval: .seconds(sweepSeconds))
-        let host = self.host
-        var console: Console?
-        if !noConsole {
-            do {
-                console = try Console.open(databasePath: db, service: service, webRoot: webRoot, leafletDirectory: leafletDir)
-            } catch let error as ConsoleError {
-                throw ValidationError("web console: \(error.description) (or run with --no-console)")
-            }
+        let options = DispatchServer.Options(
+            databasePath: db, rulesPath: rules, host: host, port: port, maxBodyBytes: maxBodyBytes,
+            sweepInterval: .seconds(sweepSeconds), console: !noConsole, webRoot: webRoot, leafletDirectory: leafletDir,
+            logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+        do {
+            try await DispatchServer.run(options)
+        } catch let error as ConsoleError {
+            throw ValidationError("web console: \(error.description) (or run with --no-console)")
         }
-        let app = try buildApplication(service: service, options: options, console: console) { port in
-            // Written straight to the file descriptor: unbuffered, so a supervising process sees it at once.
-            FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
-        }
-        try await app.runService()
     }
 }
 
@@ -87,12 +76,9 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let county = try CountyStore(path: db, create: false)
-            let directory = try CountyDirectory.load(from: county)
-            let store = try SQLiteIncidentStore(path: db, readers: 1)
+            let issuer = try TokenIssuer.open(databasePath: db)
             do {
-                let (token, id) = try TokenIssuer(store: store, directory: directory)
-                    .create(role: TokenRole(rawValue: role)!, staffID: staffID, departmentID: departmentID, label: label)
+                let (token, id) = try issuer.create(role: TokenRole(rawValue: role)!, staffID: staffID, departmentID: departmentID, label: label)
                 print(token)
                 FileHandle.standardError.write(Data("token \(id) (\(role)) created; it is shown only this once\n".utf8))
             } catch let error as DispatchError {

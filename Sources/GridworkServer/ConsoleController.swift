@@ -1,5 +1,6 @@
 import Foundation
 import GeoJSON
+import GridworkDispatch
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -11,26 +12,26 @@ public struct ConsoleError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The files of the web console: the page (`web/`) and Debian's Leaflet (`libjs-leaflet`), read once at start-up.
-public struct ConsoleAssets: Sendable {
-    public struct File: Sendable {
-        public var bytes: ByteBuffer
-        public var contentType: String
+struct ConsoleAssets: Sendable {
+    struct File: Sendable {
+        var bytes: ByteBuffer
+        var contentType: String
     }
 
     /// Where the page was read from.
-    public let webRoot: String
+    let webRoot: String
     /// Where Leaflet was read from.
-    public let leafletDirectory: String
+    let leafletDirectory: String
     /// URL path (`/`, `/app.js`, `/vendor/leaflet/leaflet.js`, ...) → file.
-    public let files: [String: File]
+    let files: [String: File]
 
     /// Debian's `libjs-leaflet` folder.
-    public static let debianLeaflet = "/usr/share/javascript/leaflet"
+    static let debianLeaflet = "/usr/share/javascript/leaflet"
 
     /// The web roots tried when none is given, in order: `$GRIDWORK_WEB_ROOT`, `web/` beside the package the
     /// executable was built in (`.build/<config>/gridwork` → `../../web`, also through a symlink), an installed
     /// `share/gridwork/web` beside `bin/`, and `web/` in the current directory.
-    public static func defaultWebRoots(executable: String = CommandLine.arguments.first ?? "",
+    static func defaultWebRoots(executable: String = CommandLine.arguments.first ?? "",
                                        currentDirectory: String = FileManager.default.currentDirectoryPath) -> [String] {
         var roots: [String] = []
         if let env = ProcessInfo.processInfo.environment["GRIDWORK_WEB_ROOT"], !env.isEmpty { roots.append(env) }
@@ -51,7 +52,7 @@ public struct ConsoleAssets: Sendable {
     /// Finds and reads the page and Leaflet. `webRoot` and `leafletDirectory` override the search; errors say what
     /// was looked for, where, and how to fix it (`apt-get install libjs-leaflet`, `--web-root`, `--leaflet-dir`).
     /// `packagedLeaflet` is where the Debian package puts Leaflet (changed only by tests).
-    public static func load(webRoot: String? = nil, leafletDirectory: String? = nil,
+    static func load(webRoot: String? = nil, leafletDirectory: String? = nil,
                             packagedLeaflet: String = debianLeaflet) throws -> ConsoleAssets {
         let fm = FileManager.default
         let root: String
@@ -114,25 +115,21 @@ public struct ConsoleAssets: Sendable {
 }
 
 /// What the console needs besides the dispatch service: its files and the report layers.
-public struct Console: Sendable {
-    public let assets: ConsoleAssets
-    public let reports: ReportLayerCache
-
-    public init(assets: ConsoleAssets, reports: ReportLayerCache) {
-        self.assets = assets
-        self.reports = reports
-    }
+struct Console: Sendable {
+    let assets: ConsoleAssets
+    let reports: ReportLayerCache
 
     /// Reads the assets (failing at once if they are missing) and starts computing the reports of the version the
     /// service serves from `databasePath`.
-    public static func open(databasePath: String, service: DispatchService, webRoot: String? = nil,
+    static func open(databasePath: String, service: DispatchService, webRoot: String? = nil,
                             leafletDirectory: String? = nil) throws -> Console {
         Console(assets: try ConsoleAssets.load(webRoot: webRoot, leafletDirectory: leafletDirectory),
                 reports: ReportLayerCache(databasePath: databasePath, version: service.directory.versionID))
     }
 }
 
-/// The web console: the page and Leaflet at `/`, and the map endpoints the page (or a GIS user) reads under `/api/v1`.
+/// The web console: the page and Leaflet at `/`, and the map endpoints the page (or a GIS user) reads under `/api/v1`
+/// (routes in `buildRouter`).
 struct ConsoleController<Context: RequestContext> {
     let service: DispatchService
     let console: Console
@@ -144,18 +141,6 @@ struct ConsoleController<Context: RequestContext> {
             routes.get(RouterPath(path), use: asset(path))
         }
         return routes
-    }
-
-    /// Map and console endpoints, under `/api/v1`.
-    var apiRoutes: RouteCollection<Context> {
-        RouteCollection(context: Context.self)
-            .get("workload.geojson", use: workload)
-            .get("coverage/gaps.geojson", use: gaps)
-            .get("coverage/overlaps.geojson", use: overlaps)
-            .get("buildings.geojson", use: buildings)
-            .get("grids/:grid", use: grid)
-            .get("departments", use: departments)
-            .get("me", use: me)
     }
 
     func asset(_ path: String) -> @Sendable (Request, Context) async throws -> Response {
@@ -198,13 +183,13 @@ struct ConsoleController<Context: RequestContext> {
         _ = try service.authenticate(token: request.apiToken)
         let params = request.uri.queryParameters
         guard let text = params.get("bbox") else {
-            throw DispatchError(.badRequest, "buildings.geojson needs bbox=minLon,minLat,maxLon,maxLat (EPSG:4326)")
+            throw DispatchError(.invalidInput, "buildings.geojson needs bbox=minLon,minLat,maxLon,maxLat (EPSG:4326)")
         }
         let box = try Self.bbox(text)
         var limit = Self.defaultBuildingLimit
         if let l = params.get("limit") {
             guard let n = Int(l), (1...Self.maxBuildingLimit).contains(n) else {
-                throw DispatchError(.badRequest, "limit=\(l) must be an integer from 1 to \(Self.maxBuildingLimit)")
+                throw DispatchError(.invalidInput, "limit=\(l) must be an integer from 1 to \(Self.maxBuildingLimit)")
             }
             limit = n
         }
@@ -222,13 +207,13 @@ struct ConsoleController<Context: RequestContext> {
         }
         guard parts.count == 4, let minX = parts[0], let minY = parts[1], let maxX = parts[2], let maxY = parts[3],
               [minX, minY, maxX, maxY].allSatisfy(\.isFinite) else {
-            throw DispatchError(.badRequest, "bbox=\(text) must be four numbers minLon,minLat,maxLon,maxLat (EPSG:4326)")
+            throw DispatchError(.invalidInput, "bbox=\(text) must be four numbers minLon,minLat,maxLon,maxLat (EPSG:4326)")
         }
         guard minX <= maxX, minY <= maxY else {
-            throw DispatchError(.badRequest, "bbox=\(text): the minimum comes first (minLon,minLat,maxLon,maxLat)")
+            throw DispatchError(.invalidInput, "bbox=\(text): the minimum comes first (minLon,minLat,maxLon,maxLat)")
         }
         guard abs(minX) <= 180, abs(maxX) <= 180, abs(minY) <= 90, abs(maxY) <= 90 else {
-            throw DispatchError(.badRequest, "bbox=\(text) is not in longitude/latitude degrees (EPSG:4326)")
+            throw DispatchError(.invalidInput, "bbox=\(text) is not in longitude/latitude degrees (EPSG:4326)")
         }
         return BoundingBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
     }
@@ -240,8 +225,7 @@ struct ConsoleController<Context: RequestContext> {
         guard let detail = layers.gridDetails[id] else {
             throw DispatchError(.notFound, "no grid \(id) in boundary version \(layers.boundaryVersion)")
         }
-        return try JSONOutput.response(GridDetailView(detail, boundaryVersion: layers.boundaryVersion,
-                                                      showPhones: principal.isDispatch))
+        return try JSONOutput.response(detail.shown(withPhones: principal.isDispatch))
     }
 
     struct DepartmentRow: Encodable {

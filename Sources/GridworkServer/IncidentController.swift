@@ -1,25 +1,15 @@
 import Foundation
+import Gridwork
+import GridworkDispatch
 import Hummingbird
 
-/// The native JSON API under `/api/v1`: intake, reading, the closed loop, reports, escalation sweep, GeoJSON.
+/// The native JSON API under `/api/v1`: intake, reading, the closed loop, reports, escalation sweep, GeoJSON
+/// (routes in `buildRouter`).
 struct IncidentController<Context: RequestContext> {
     let service: DispatchService
     let limits: ServerLimits
     /// `GET /api/v1/grids.geojson`, built once (grids do not change while serving).
     let gridsGeoJSON: String
-
-    var routes: RouteCollection<Context> {
-        RouteCollection(context: Context.self)
-            .post("incidents", use: create)
-            .get("incidents", use: list)
-            .get("incidents.geojson", use: incidentsGeoJSON)
-            .get("incidents/:id", use: show)
-            .post("incidents/:id/:action", use: act)
-            .get("grids.geojson", use: grids)
-            .get("reports/summary", use: report)
-            .post("escalations/sweep", use: sweep)
-            .get("categories", use: categories)
-    }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let principal = try service.authenticate(token: request.apiToken)
@@ -109,7 +99,7 @@ struct IncidentController<Context: RequestContext> {
     static func incidentID(_ context: Context) throws -> Int64 {
         let text = context.parameters.get("id") ?? ""
         guard let id = Int64(text), id > 0 else {
-            throw DispatchError(.badRequest, "incident id '\(text)' is not a positive integer")
+            throw DispatchError(.invalidInput, "incident id '\(text)' is not a positive integer")
         }
         return id
     }
@@ -117,7 +107,7 @@ struct IncidentController<Context: RequestContext> {
     static func date(_ request: Request, _ name: String) throws -> Date? {
         guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
         guard let date = Timestamp.parse(text) else {
-            throw DispatchError(.badRequest, "\(name)=\(text) is not an ISO 8601 time such as 2026-01-31T08:00:00Z")
+            throw DispatchError(.invalidInput, "\(name)=\(text) is not an ISO 8601 time such as 2026-01-31T08:00:00Z")
         }
         return date
     }
@@ -134,7 +124,7 @@ struct IncidentController<Context: RequestContext> {
                 case "done": chosen += IncidentState.allCases.filter { !$0.isOpen }
                 default:
                     guard let s = IncidentState(rawValue: name) else {
-                        throw DispatchError(.badRequest, "state=\(name) is unknown; use open, done, all or one of "
+                        throw DispatchError(.invalidInput, "state=\(name) is unknown; use open, done, all or one of "
                             + IncidentState.allCases.map(\.rawValue).joined(separator: ", "))
                     }
                     chosen.append(s)
@@ -145,7 +135,7 @@ struct IncidentController<Context: RequestContext> {
         if let c = params.get("category"), !c.isEmpty { query.categories = c.split(separator: ",").map(String.init) }
         if let l = params.get("limit") {
             guard let n = Int(l), (1...10_000).contains(n) else {
-                throw DispatchError(.badRequest, "limit=\(l) must be an integer from 1 to 10000")
+                throw DispatchError(.invalidInput, "limit=\(l) must be an integer from 1 to 10000")
             }
             query.limit = n
         }

@@ -1,55 +1,49 @@
 import Foundation
+import Gridwork
+import GridworkDispatch
 
 /// An incident as the native API shows it.
-public struct IncidentView: Codable, Sendable, Hashable {
-    public struct Location: Codable, Sendable, Hashable {
-        public var lon: Double
-        public var lat: Double
-        public var source: IntakeRequest.Location
+struct IncidentView: Codable, Sendable, Hashable {
+    struct Location: Codable, Sendable, Hashable {
+        var lon: Double
+        var lat: Double
+        var source: IntakeRequest.Location
     }
 
-    public struct Assignee: Codable, Sendable, Hashable {
-        public var kind: AssigneeKind
-        public var id: String
+    struct Assignee: Codable, Sendable, Hashable {
+        var kind: AssigneeKind
+        var id: String
     }
 
-    public var id: Int64
-    public var category: String
-    public var description: String
-    public var state: IncidentState
-    public var location: Location
-    public var address: String
-    public var gridId: String?
-    public var buildingId: String?
-    public var villageId: String?
-    public var townId: String?
-    public var geocodeStatus: String
-    public var assignee: Assignee
-    public var escalationLevel: String
-    public var reportedAt: String
-    public var dueAt: String
-    public var updatedAt: String
-    public var resolvedAt: String?
-    public var closedAt: String?
-    public var rating: Int?
+    var id: Int64
+    var category, description: String
+    var state: IncidentState
+    var location: Location
+    var address: String
+    var gridId, buildingId, villageId, townId: String?
+    var geocodeStatus: String
+    var assignee: Assignee
+    var escalationLevel: String
+    /// ISO 8601 UTC with milliseconds (`Timestamp`).
+    var reportedAt, dueAt, updatedAt: String
+    var resolvedAt, closedAt: String?
+    var rating: Int?
     /// Only for dispatchers, admins and the reporting token.
-    public var reporterContact: String?
-    public var idempotencyKey: String?
-    public var routingReason: String
-    public var repeatOf: Int64?
+    var reporterContact: String?
+    var idempotencyKey: String?
+    var routingReason: String
+    var repeatOf: Int64?
     /// Only in `GET /api/v1/incidents/{id}`.
-    public var history: [EventView]?
+    var history: [EventView]?
 
-    public struct EventView: Codable, Sendable, Hashable {
-        public var at: String
-        public var actor: String
-        public var action: String
-        public var from: String?
-        public var to: String
-        public var note: String
+    struct EventView: Codable, Sendable, Hashable {
+        var at, actor, action: String
+        var from: IncidentState?
+        var to: IncidentState
+        var note: String
     }
 
-    public init(_ i: Incident, for principal: Principal, history: [IncidentEvent]? = nil) {
+    init(_ i: Incident, for principal: Principal, history: [IncidentEvent]? = nil) {
         id = i.id
         category = i.category
         description = i.description

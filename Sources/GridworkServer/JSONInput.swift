@@ -1,6 +1,28 @@
 import Foundation
+import GridworkDispatch
 import Hummingbird
 import NIOCore
+
+/// The one JSON casing policy of the HTTP API: snake_case keys out and in (`grid_id`, `reported_at`), as the
+/// GeoJSON properties and Open311 already write them. Swift types keep their camelCase names; these coders convert.
+///
+/// Incoming bodies are decoded with `.convertFromSnakeCase`, which leaves a key without underscores as it is, so
+/// the camelCase keys of the API before 0.9 (`reporterContact`, `idempotencyKey`) are still understood (for one
+/// release; docs/api.md).
+enum APIJSON {
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+}
 
 /// Reading request bodies: a size limit, and decoding errors turned into messages naming the field to fix.
 enum JSONInput {
@@ -9,12 +31,12 @@ enum JSONInput {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         if buffer.readableBytes == 0 {
-            throw DispatchError(.badRequest, "the request body is empty: send \(what) as JSON with Content-Type: application/json")
+            throw DispatchError(.invalidInput, "the request body is empty: send \(what) as JSON with Content-Type: application/json")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try APIJSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
-            throw DispatchError(.badRequest, "malformed \(what): " + describe(error))
+            throw DispatchError(.invalidInput, "malformed \(what): " + DecodingErrorText.describe(error, keys: .snakeCase))
         }
     }
 
@@ -24,92 +46,18 @@ enum JSONInput {
         let buffer = try await request.collectBody(upTo: limit)
         return String(decoding: buffer.readableBytesView, as: UTF8.self)
     }
-
-    static func path(_ codingPath: [any CodingKey]) -> String {
-        let text = codingPath.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }
-            .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-        return text.isEmpty ? "the top level" : "`\(text)`"
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, let context):
-            let parent = context.codingPath.isEmpty ? "" : " in \(path(context.codingPath))"
-            return "missing field `\(key.stringValue)`\(parent)"
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)) should be \(typeName(type))"
-        case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)) is null; it should be \(typeName(type))"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty {
-                let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-                return "the body is not valid JSON" + (underlying.map { " (\($0))" } ?? "")
-            }
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
-
-    static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is Double.Type, is Float.Type: "a number"
-        case is Int.Type, is Int64.Type: "an integer"
-        case is String.Type: "a string"
-        case is Bool.Type: "true or false"
-        default: "\(type)".contains("Dictionary") || "\(type)".contains("Location") ? "an object" : "\(type)"
-        }
-    }
 }
 
 /// JSON responses.
 enum JSONOutput {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = try encoder.encode(value)
+        let data = try APIJSON.encoder.encode(value)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func raw(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
-}
-
-extension DispatchError {
-    var status: HTTPResponse.Status {
-        switch kind {
-        case .badRequest: .badRequest
-        case .unauthorized: .unauthorized
-        case .forbidden: .forbidden
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .unprocessable: .unprocessableContent
-        }
-    }
-
-    var httpError: HTTPError {
-        var error = HTTPError(status, message: message)
-        if kind == .unauthorized { error.headers[.wwwAuthenticate] = "Bearer" }
-        return error
-    }
-}
-
-/// Turns `DispatchError`s into `HTTPError`s with their message, and any other failure (SQLite, I/O) into a 500
-/// that is logged with its detail.
-struct DispatchErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as DispatchError {
-            throw error.httpError
-        } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
-            throw HTTPError(.internalServerError, message: "internal error; the server log has the detail")
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GeoJSON
 import Gridwork
+import GridworkDispatch
 import OrderedCollections
 
 /// The read-only GeoJSON layers the map page uses.

@@ -1,4 +1,6 @@
 import Foundation
+import Gridwork
+import GridworkDispatch
 import Hummingbird
 
 /// Open311 GeoReport v2 (`/open311/v2`), JSON format, so existing Open311 clients work unchanged.
@@ -15,48 +17,23 @@ struct Open311Controller<Context: RequestContext> {
     let service: DispatchService
     let limits: ServerLimits
 
-    var routes: RouteCollection<Context> {
-        RouteCollection(context: Context.self)
-            .get("services.json", use: services)
-            .post("requests.json", use: create)
-            .get("requests.json", use: list)
-            .get("requests/:file", use: show)
-    }
-
+    // Open311's field names come from the API-wide snake_case encoder (`serviceCode` → `service_code`).
     struct ServiceEntry: Codable {
-        var service_code: String
-        var service_name: String
-        var description: String
+        var serviceCode, serviceName, description: String
         var metadata: Bool
-        var type: String
-        var keywords: String
-        var group: String
+        var type, keywords, group: String
     }
 
     struct RequestEntry: Codable {
-        var service_request_id: String
-        var status: String
-        var status_notes: String
-        var service_name: String
-        var service_code: String
-        var description: String
-        var agency_responsible: String
-        var service_notice: String
-        var requested_datetime: String
-        var updated_datetime: String
-        var expected_datetime: String
-        var address: String
-        var address_id: String
-        var zipcode: String
-        var lat: Double
-        var long: Double
-        var media_url: String
+        var serviceRequestId, status, statusNotes, serviceName, serviceCode, description, agencyResponsible: String
+        var serviceNotice, requestedDatetime, updatedDatetime, expectedDatetime, address, addressId, zipcode: String
+        var lat, long: Double
+        var mediaUrl: String
     }
 
     struct Created: Codable {
-        var service_request_id: String
-        var service_notice: String
-        var account_id: String?
+        var serviceRequestId, serviceNotice: String
+        var accountId: String?
     }
 
     struct ErrorEntry: Codable {
@@ -68,13 +45,8 @@ struct Open311Controller<Context: RequestContext> {
     func open311(_ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
-        } catch let error as DispatchError {
-            return Self.error(error.status, error.message)
-        } catch let error as HTTPError {
-            return Self.error(error.status, error.body ?? error.status.reasonPhrase)
-        } catch let error as any HTTPResponseError {
-            return Self.error(error.status, error.status.reasonPhrase)
         } catch {
+            if let answer = ErrorAnswer.of(error) { return Self.error(answer.status, answer.message) }
             service.logger.error("open311 request failed: \(error)")
             return Self.error(.internalServerError, "internal error; the server log has the detail")
         }
@@ -92,7 +64,7 @@ struct Open311Controller<Context: RequestContext> {
                 let department = rule?.owner == .department
                     ? (rule?.department ?? service.directory.departmentOfCategory[code]).flatMap { service.directory.departments[$0]?.name }
                     : nil
-                return ServiceEntry(service_code: code, service_name: rule?.label ?? code,
+                return ServiceEntry(serviceCode: code, serviceName: rule?.label ?? code,
                                     description: rule?.owner == .grid ? "handled by the grid worker" : "handled by \(department ?? "a department")",
                                     metadata: false, type: "realtime", keywords: code.replacingOccurrences(of: "_", with: ","),
                                     group: department ?? "grid")
@@ -106,13 +78,13 @@ struct Open311Controller<Context: RequestContext> {
             let form = Self.parseForm(try await JSONInput.text(of: request, limit: limits.maxBodyBytes))
             let principal = try service.authenticate(token: form["api_key"] ?? request.apiToken)
             guard let code = form["service_code"], !code.isEmpty else {
-                throw DispatchError(.badRequest, "service_code is required; GET /open311/v2/services.json lists them")
+                throw DispatchError(.invalidInput, "service_code is required; GET /open311/v2/services.json lists them")
             }
             guard let latText = form["lat"], let longText = form["long"] else {
-                throw DispatchError(.badRequest, "lat and long are required (this service geocodes by coordinates, not address_string)")
+                throw DispatchError(.invalidInput, "lat and long are required (this service geocodes by coordinates, not address_string)")
             }
             guard let lat = Double(latText), let long = Double(longText) else {
-                throw DispatchError(.badRequest, "lat=\(latText) long=\(longText): both must be decimal degrees")
+                throw DispatchError(.invalidInput, "lat=\(latText) long=\(longText): both must be decimal degrees")
             }
             let contact = [form["first_name"], form["last_name"], form["phone"], form["email"]]
                 .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
@@ -122,9 +94,9 @@ struct Open311Controller<Context: RequestContext> {
                 reporterContact: contact, idempotencyKey: request.idempotencyKeyHeader)
             let (incident, created) = try service.intake(intake, by: principal)
             return try JSONOutput.response(
-                [Created(service_request_id: String(incident.id),
-                         service_notice: "routed to \(incident.assigneeKind.rawValue) \(incident.assigneeID); due \(Timestamp.string(incident.dueAt))",
-                         account_id: nil)],
+                [Created(serviceRequestId: String(incident.id),
+                         serviceNotice: "routed to \(incident.assigneeKind.rawValue) \(incident.assigneeID); due \(Timestamp.string(incident.dueAt))",
+                         accountId: nil)],
                 status: created ? .created : .ok)
         }
     }
@@ -137,7 +109,7 @@ struct Open311Controller<Context: RequestContext> {
             if let ids = params.get("service_request_id"), !ids.isEmpty {
                 query.ids = try ids.split(separator: ",").map { part in
                     guard let id = Int64(part.trimmingCharacters(in: .whitespaces)) else {
-                        throw DispatchError(.badRequest, "service_request_id '\(part)' is not a request id")
+                        throw DispatchError(.invalidInput, "service_request_id '\(part)' is not a request id")
                     }
                     return id
                 }
@@ -149,7 +121,7 @@ struct Open311Controller<Context: RequestContext> {
                     switch s {
                     case "open": states += IncidentState.openStates
                     case "closed": states += IncidentState.allCases.filter { !$0.isOpen }
-                    default: throw DispatchError(.badRequest, "status=\(s): Open311 status is open or closed")
+                    default: throw DispatchError(.invalidInput, "status=\(s): Open311 status is open or closed")
                     }
                 }
                 query.states = states
@@ -170,10 +142,10 @@ struct Open311Controller<Context: RequestContext> {
             let principal = try service.authenticate(token: request.apiToken)
             let file = context.parameters.get("file") ?? ""
             guard file.hasSuffix(".json") else {
-                throw DispatchError(.badRequest, "only the JSON format is served: GET /open311/v2/requests/{id}.json")
+                throw DispatchError(.invalidInput, "only the JSON format is served: GET /open311/v2/requests/{id}.json")
             }
             guard let id = Int64(file.dropLast(5)) else {
-                throw DispatchError(.badRequest, "'\(file.dropLast(5))' is not a service_request_id")
+                throw DispatchError(.invalidInput, "'\(file.dropLast(5))' is not a service_request_id")
             }
             return try JSONOutput.response([entry(try service.incident(id: id, for: principal))])
         }
@@ -186,18 +158,18 @@ struct Open311Controller<Context: RequestContext> {
         case .village: "village \(i.assigneeID)"
         }
         return RequestEntry(
-            service_request_id: String(i.id), status: i.state.isOpen ? "open" : "closed",
-            status_notes: i.state.rawValue, service_name: service.router.rule(for: i.category)?.label ?? i.category,
-            service_code: i.category, description: i.description, agency_responsible: agency, service_notice: "",
-            requested_datetime: Timestamp.string(i.reportedAt), updated_datetime: Timestamp.string(i.updatedAt),
-            expected_datetime: Timestamp.string(i.dueAt), address: i.address, address_id: i.buildingID ?? "",
-            zipcode: "", lat: i.lat, long: i.lon, media_url: "")
+            serviceRequestId: String(i.id), status: i.state.isOpen ? "open" : "closed",
+            statusNotes: i.state.rawValue, serviceName: service.router.rule(for: i.category)?.label ?? i.category,
+            serviceCode: i.category, description: i.description, agencyResponsible: agency, serviceNotice: "",
+            requestedDatetime: Timestamp.string(i.reportedAt), updatedDatetime: Timestamp.string(i.updatedAt),
+            expectedDatetime: Timestamp.string(i.dueAt), address: i.address, addressId: i.buildingID ?? "",
+            zipcode: "", lat: i.lat, long: i.lon, mediaUrl: "")
     }
 
     static func date(_ text: String?, _ name: String) throws -> Date? {
         guard let text, !text.isEmpty else { return nil }
         guard let d = Timestamp.parse(text) else {
-            throw DispatchError(.badRequest, "\(name)=\(text) is not a W3C/ISO 8601 time such as 2026-01-31T08:00:00Z")
+            throw DispatchError(.invalidInput, "\(name)=\(text) is not a W3C/ISO 8601 time such as 2026-01-31T08:00:00Z")
         }
         return d
     }

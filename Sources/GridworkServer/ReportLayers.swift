@@ -8,16 +8,16 @@ import OrderedCollections
 ///
 /// `CoverageReport.compute` and `WorkloadReport.compute` take about a second on a 951-grid county, so they run once
 /// (in the background, started when the server starts) and every request reuses the result.
-public struct ReportLayers: Sendable {
+struct ReportLayers: Sendable {
     /// The boundary version the layers were computed from.
-    public let boundaryVersion: Int
+    let boundaryVersion: Int
     /// Grids with the workload figures and coverage flags joined in (`LayerExport` grid features).
-    public let workloadGeoJSON: String
-    public let gapsGeoJSON: String
-    public let overlapsGeoJSON: String
-    public let gridCount: Int
+    let workloadGeoJSON: String
+    /// Coverage gaps and overlaps (`LayerExport` features).
+    let gapsGeoJSON, overlapsGeoJSON: String
+    let gridCount: Int
     /// Per grid: the workload row, coverage flags and staff, for `GET /api/v1/grids/{id}`.
-    public let gridDetails: [String: GridDetail]
+    let gridDetails: [String: GridDetail]
     /// Buildings with their bounding boxes, for `bbox` queries.
     let buildings: [(box: BoundingBox, feature: Feature)]
 
@@ -25,7 +25,7 @@ public struct ReportLayers: Sendable {
     static let mapOptions = GeoJSONWriteOptions(precision: 6, featureBBox: false, collectionBBox: true)
 
     /// Computes both reports from the layers of `boundaryVersion`.
-    public init(layers: CountyLayers, boundaryVersion: Int) throws {
+    init(layers: CountyLayers, boundaryVersion: Int) throws {
         let export = try LayerExport(layers: layers)
         self.boundaryVersion = boundaryVersion
         let grids = try export.features(.grids)
@@ -53,18 +53,18 @@ public struct ReportLayers: Sendable {
                 ($0.role.sortKey, $0.staffID) < ($1.role.sortKey, $1.staffID)
             }
             details[grid.gridID] = GridDetail(
-                gridID: grid.gridID, name: grid.name, villageID: grid.villageID, townID: grid.townID,
-                workload: byID[grid.gridID], hasFullTimeWorker: !noWorker.contains(grid.gridID),
-                crossesVillageBoundary: crossing.contains(grid.gridID), invalidReason: invalid[grid.gridID],
-                overlapsWith: (overlapping[grid.gridID] ?? []).sorted(),
-                staff: staff.map { GridDetail.Staff(staffID: $0.staffID, name: $0.name, role: $0.role.rawValue,
-                                                    buildingID: $0.buildingID, onDuty: $0.onDuty, phone: $0.phone) })
+                gridId: grid.gridID, name: grid.name, villageId: grid.villageID, townId: grid.townID,
+                boundaryVersion: boundaryVersion, workload: byID[grid.gridID],
+                hasFullTimeWorker: !noWorker.contains(grid.gridID), crossesVillageBoundary: crossing.contains(grid.gridID),
+                invalidReason: invalid[grid.gridID], overlapsWith: (overlapping[grid.gridID] ?? []).sorted(),
+                staff: staff.map { GridDetail.Staff(staffId: $0.staffID, name: $0.name, role: $0.role.rawValue,
+                                                    buildingId: $0.buildingID, onDuty: $0.onDuty, phone: $0.phone) })
         }
         gridDetails = details
     }
 
     /// Buildings whose bounding box meets `box`, at most `limit` of them, and how many met it in all.
-    public func buildings(in box: BoundingBox, limit: Int) -> (geoJSON: String, matched: Int, sent: Int) {
+    func buildings(in box: BoundingBox, limit: Int) -> (geoJSON: String, matched: Int, sent: Int) {
         var chosen: [Feature] = []
         var matched = 0
         for b in buildings where b.box.minX <= box.maxX && b.box.maxX >= box.minX && b.box.minY <= box.maxY && b.box.maxY >= box.minY {
@@ -75,68 +75,31 @@ public struct ReportLayers: Sendable {
     }
 }
 
-/// One grid as the console's side panel shows it (`GET /api/v1/grids/{id}`).
-public struct GridDetail: Sendable, Hashable {
-    public struct Staff: Sendable, Hashable {
-        public var staffID: String
-        public var name: String
-        public var role: String
-        public var buildingID: String?
-        public var onDuty: Bool
-        /// Shown to dispatcher and admin tokens only.
-        public var phone: String
-    }
-
-    public var gridID: String
-    public var name: String
-    public var villageID: String?
-    public var townID: String?
-    public var workload: WorkloadReport.GridWorkload?
-    public var hasFullTimeWorker: Bool
-    public var crossesVillageBoundary: Bool
-    public var invalidReason: String?
-    public var overlapsWith: [String]
-    public var staff: [Staff]
-}
-
-/// The JSON of `GET /api/v1/grids/{id}` (snake_case like the GeoJSON properties).
-struct GridDetailView: Encodable {
-    struct StaffView: Encodable {
-        var staff_id: String
-        var name: String
-        var role: String
-        var building_id: String?
-        var on_duty: Bool
+/// One grid as the console's side panel shows it (`GET /api/v1/grids/{id}`, snake_case through the API's encoder
+/// like the GeoJSON properties).
+struct GridDetail: Sendable, Hashable, Encodable {
+    struct Staff: Sendable, Hashable, Encodable {
+        var staffId, name, role: String
+        var buildingId: String?
+        var onDuty: Bool
+        /// Shown to dispatcher and admin tokens only (nil for the others).
         var phone: String?
     }
 
-    var grid_id: String
-    var name: String
-    var village_id: String?
-    var town_id: String?
-    var boundary_version: Int
+    var gridId, name: String
+    var villageId, townId: String?
+    var boundaryVersion: Int
     var workload: WorkloadReport.GridWorkload?
-    var has_full_time_worker: Bool
-    var crosses_village_boundary: Bool
-    var invalid_reason: String?
-    var overlaps_with: [String]
-    var staff: [StaffView]
+    var hasFullTimeWorker, crossesVillageBoundary: Bool
+    var invalidReason: String?
+    var overlapsWith: [String]
+    var staff: [Staff]
 
-    init(_ d: GridDetail, boundaryVersion: Int, showPhones: Bool) {
-        grid_id = d.gridID
-        name = d.name
-        village_id = d.villageID
-        town_id = d.townID
-        boundary_version = boundaryVersion
-        workload = d.workload
-        has_full_time_worker = d.hasFullTimeWorker
-        crosses_village_boundary = d.crossesVillageBoundary
-        invalid_reason = d.invalidReason
-        overlaps_with = d.overlapsWith
-        staff = d.staff.map {
-            StaffView(staff_id: $0.staffID, name: $0.name, role: $0.role, building_id: $0.buildingID, on_duty: $0.onDuty,
-                      phone: showPhones ? $0.phone : nil)
-        }
+    /// The detail as a caller sees it: phones only for the dispatch centre.
+    func shown(withPhones: Bool) -> GridDetail {
+        var copy = self
+        if !withPhones { copy.staff = staff.map { var s = $0; s.phone = nil; return s } }
+        return copy
     }
 }
 
@@ -152,11 +115,11 @@ extension StaffRole {
 }
 
 /// Computes the report layers once, in the background, and hands the result to every request that waits for it.
-public final class ReportLayerCache: Sendable {
+final class ReportLayerCache: Sendable {
     private let task: Task<ReportLayers, any Error>
 
     /// Starts loading the county layers of `version` (the version the service serves) from `databasePath`.
-    public init(databasePath: String, version: Int) {
+    init(databasePath: String, version: Int) {
         task = Task.detached(priority: .medium) {
             let store = try CountyStore(path: databasePath, create: false)
             return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
@@ -164,12 +127,12 @@ public final class ReportLayerCache: Sendable {
     }
 
     /// Uses layers already computed (tests).
-    public init(_ layers: ReportLayers) {
+    init(_ layers: ReportLayers) {
         task = Task { layers }
     }
 
     /// The layers; a failure to compute them is a 500 that says why.
-    public func layers() async throws -> ReportLayers {
+    func layers() async throws -> ReportLayers {
         do {
             return try await task.value
         } catch {

@@ -79,7 +79,7 @@ extension CountyBuilder {
         staffRandom.shuffle(&phoneSuffixes)
         let phonePrefixes = ["1380000", "1390000", "1370000", "1360000"]
         var staff: [SampleStaff] = []
-        func addStaff(_ role: StaffRole, grid: String, building: String, onDuty: Double, random: inout SeededRandom) {
+        func addStaff(_ role: SampleStaff.Role, grid: String, building: String, onDuty: Double, random: inout Xoshiro256) {
             let k = staff.count
             precondition(k < phonePrefixes.count * 10_000, "sample county: more staff than synthetic phone numbers")
             staff.append(SampleStaff(
@@ -210,7 +210,7 @@ extension CountyBuilder {
 
     /// A point well inside cell `c` (its corners pulled 20% towards their centroid, then a random point of
     /// one of its two triangles), in lattice units.
-    func pointInside(cell c: Int, random: inout SeededRandom) -> (x: Int, y: Int) {
+    func pointInside(cell c: Int, random: inout Xoshiro256) -> (x: Int, y: Int) {
         let q = lattice.corners(ofCell: c).map { lattice.metres(fromUnits: lattice.vx[$0], lattice.vy[$0]) }
         let cx = q.reduce(0) { $0 + $1.x } / 4, cy = q.reduce(0) { $0 + $1.y } / 4
         let s = q.map { (x: cx + 0.8 * ($0.x - cx), y: cy + 0.8 * ($0.y - cy)) }

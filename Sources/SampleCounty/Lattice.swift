@@ -25,7 +25,7 @@ struct Lattice: Sendable {
     let metresPerUnitX: Double
     let metresPerUnitY: Double
 
-    init(nx: Int, ny: Int, originX: Int, originY: Int, random: inout SeededRandom) {
+    init(nx: Int, ny: Int, originX: Int, originY: Int, random: inout Xoshiro256) {
         self.nx = nx
         self.ny = ny
         self.originX = originX

@@ -9,7 +9,7 @@ enum Names {
         "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉林斌宇浩凯晨欣怡佳琳雪梅海波鹏飞俊峰龙婷慧燕晓春兰凤新国民志")
 
     /// A two-character stem not yet in `used`, which it joins.
-    static func placeStem(_ random: inout SeededRandom, used: inout Set<String>, suffix: String) -> String {
+    static func placeStem(_ random: inout Xoshiro256, used: inout Set<String>, suffix: String) -> String {
         for attempt in 0..<1000 {
             var stem = String(random.element(placeCharacters)) + String(random.element(placeCharacters))
             if attempt > 500 { stem += String(random.element(placeCharacters)) }
@@ -23,7 +23,7 @@ enum Names {
     }
 
     /// A synthetic person name: a common surname and one or two common given-name characters.
-    static func person(_ random: inout SeededRandom) -> String {
+    static func person(_ random: inout Xoshiro256) -> String {
         var name = String(random.element(surnames)) + String(random.element(givenCharacters))
         if random.chance(0.6) { name += String(random.element(givenCharacters)) }
         return name

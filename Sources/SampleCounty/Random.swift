@@ -1,23 +1,10 @@
-/// SplitMix64 (Steele, Lea and Flood 2014): expands one 64-bit seed into the state of `SeededRandom`.
-struct SplitMix64: Sendable {
-    private var state: UInt64
+import SeededRandom
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// xoshiro256** (Blackman and Vigna 2018), seeded through SplitMix64.
+/// xoshiro256** (Blackman and Vigna 2018), its 256-bit state filled from `SplitMix64` as the authors advise.
 ///
 /// The generator never touches the system random source: the same seed gives the same sequence on every run,
 /// which is what makes a sample county byte-identical for a seed.
-struct SeededRandom: Sendable {
+struct Xoshiro256: Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
@@ -81,7 +68,7 @@ struct SeededRandom: Sendable {
 
     /// A uniform index in `0..<count`.
     mutating func index(_ count: Int) -> Int {
-        precondition(count > 0, "SeededRandom.index needs a positive count")
+        precondition(count > 0, "Xoshiro256.index needs a positive count")
         return int(in: 0...(count - 1))
     }
 
@@ -98,7 +85,7 @@ struct SeededRandom: Sendable {
     /// An index drawn with probability proportional to `weights[i]`.
     mutating func weightedIndex(_ weights: [Double]) -> Int {
         let total = weights.reduce(0, +)
-        precondition(total > 0, "SeededRandom.weightedIndex needs a positive total weight")
+        precondition(total > 0, "Xoshiro256.weightedIndex needs a positive total weight")
         var target = unit() * total
         for (i, w) in weights.enumerated() {
             target -= w
@@ -133,7 +120,7 @@ struct CumulativeSampler: Sendable {
         self.cumulative = cumulative
     }
 
-    func sample(_ random: inout SeededRandom) -> Int {
+    func sample(_ random: inout Xoshiro256) -> Int {
         let target = random.unit() * cumulative[cumulative.count - 1]
         var low = 0
         var high = cumulative.count - 1

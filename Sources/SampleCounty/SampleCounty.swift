@@ -14,20 +14,21 @@ public struct SampleHousehold: Sendable, Hashable {
     public var residents: Int
 }
 
-/// The role of a member of staff.
-public enum StaffRole: String, Sendable, Hashable, CaseIterable {
-    /// Full-time grid worker (专职网格员), one per grid.
-    case gridWorker = "grid_worker"
-    /// Part-time grid worker (兼职网格员), about three per grid.
-    case partTimeWorker = "part_time_worker"
-    /// Building head (楼长), one per urban building.
-    case buildingHead = "building_head"
-}
-
 /// A member of staff. Names and phones are synthetic (phones in the 1380000xxxx block) and marked so.
 public struct SampleStaff: Sendable, Hashable {
+    /// The role of a member of staff; its raw values are the `role` column of staff.csv, which Gridwork's own
+    /// `StaffRole` reads (this module does not depend on Gridwork, so the sample keeps its own nested enum).
+    public enum Role: String, Sendable, Hashable, CaseIterable {
+        /// Full-time grid worker (专职网格员), one per grid.
+        case gridWorker = "grid_worker"
+        /// Part-time grid worker (兼职网格员), about three per grid.
+        case partTimeWorker = "part_time_worker"
+        /// Building head (楼长), one per urban building.
+        case buildingHead = "building_head"
+    }
+
     public var id: String
-    public var role: StaffRole
+    public var role: Role
     /// The grid worked in (for building heads, the grid of their building).
     public var gridID: String
     /// Set for building heads only.

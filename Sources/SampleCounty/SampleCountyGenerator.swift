@@ -2,7 +2,7 @@ import Foundation
 import GeoJSON
 
 /// Generates a synthetic county from a preset and a seed. The same preset and seed always give the same county,
-/// byte for byte: every random number comes from `SeededRandom`, one stream per part of the generation.
+/// byte for byte: every random number comes from `Xoshiro256`, one stream per part of the generation.
 public struct SampleCountyGenerator: Sendable {
     public let preset: SamplePreset
     public let seed: UInt64
@@ -72,7 +72,7 @@ struct CountyBuilder {
         self.figures = preset.figures
     }
 
-    func stream(_ name: String) -> SeededRandom { SeededRandom(seed: seed, stream: name) }
+    func stream(_ name: String) -> Xoshiro256 { Xoshiro256(seed: seed, stream: name) }
 
     mutating func build() -> SampleCounty {
         makeCounty()
@@ -148,7 +148,7 @@ struct CountyBuilder {
     /// `count` distinct cells from `candidates`, spread out: each at least `minDistance` metres from the others
     /// (the distance shrinks when the candidates run short). Starts with `first` when given.
     func spreadSeeds(count: Int, among candidates: [Int], minDistance: Double, first: Int?,
-                     random: inout SeededRandom) -> [Int] {
+                     random: inout Xoshiro256) -> [Int] {
         precondition(candidates.count >= count, "sample county: \(count) seeds asked of \(candidates.count) cells")
         var seeds: [Int] = first.map { [$0] } ?? []
         var minimum2 = minDistance * minDistance
@@ -248,7 +248,7 @@ struct CountyBuilder {
     /// Tries to put a `length` × `width` rectangle turned by `angle` inside cell `c`, at least `margin` metres
     /// from the cell's edges and `gap` metres from the footprints already there. Returns its corners in metres.
     mutating func placeRectangle(in c: Int, length: Double, width: Double, angle: Double, margin: Double,
-                                 gap: Double, attempts: Int, random: inout SeededRandom)
+                                 gap: Double, attempts: Int, random: inout Xoshiro256)
         -> (centre: (x: Double, y: Double), corners: [(x: Double, y: Double)])?
     {
         let quad = lattice.corners(ofCell: c).map { lattice.metres(fromUnits: lattice.vx[$0], lattice.vy[$0]) }

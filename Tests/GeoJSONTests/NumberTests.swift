@@ -1,4 +1,5 @@
 import Foundation
+import GridworkTestSupport
 import Testing
 @testable import GeoJSON
 

@@ -1,4 +1,5 @@
 import Foundation
+import GridworkTestSupport
 import OrderedCollections
 import Testing
 @testable import GeoJSON
@@ -70,10 +71,8 @@ import Testing
     }
 
     /// GDAL reads what the writer writes, without warnings.
-    @Test(.enabled(if: RoundTripTests.executable("ogrinfo") != nil,
-                   "skipped: ogrinfo (GDAL) is not on PATH; install gdal-bin to run this cross-check"))
+    @Test(.requiresTool("ogrinfo", ["--version"], fix: "install gdal-bin to run this cross-check"))
     func ogrinfoAcceptsTheOutput() throws {
-        let ogrinfo = try #require(Self.executable("ogrinfo"))
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("grids.geojson").path
@@ -91,27 +90,11 @@ import Testing
         }
         try writer.finish()
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ogrinfo)
-        process.arguments = ["-ro", "-al", "-so", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let result = try #require(try ExternalTool.run("ogrinfo", ["-ro", "-al", "-so", path]))
+        let output = result.output
+        #expect(result.status == 0, "\(output)")
         #expect(output.contains("Feature Count: \(count)"), "\(output)")
         let complaints = output.split(separator: "\n").filter { $0.contains("Warning") || $0.contains("ERROR") }
         #expect(complaints.isEmpty, "\(complaints)")
-    }
-
-    static func executable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }

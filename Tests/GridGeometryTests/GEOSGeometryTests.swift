@@ -1,5 +1,6 @@
 import Foundation
 import GeoJSON
+import GridworkTestSupport
 import Testing
 @testable import GridGeometry
 
@@ -139,17 +140,10 @@ let multipart = Geometry.multiPolygon(MultiPolygon([squareWithHole, Polygon(exte
     }
 }
 
-/// Resident set size in bytes, from /proc/self/statm.
-func residentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
-
 @Suite struct GEOSHandleLeakTests {
     /// Creates and drops contexts, geometries, prepared geometries, trees and failing builds many times:
     /// resident memory must not grow with the number of iterations.
-    @Test func repeatedUseDoesNotLeak() throws {
+    @Test(.residentMemoryMeasurable) func repeatedUseDoesNotLeak() throws {
         func cycle(_ n: Int) throws {
             for _ in 0..<n {
                 let context = GEOSContext()
@@ -165,9 +159,9 @@ func residentBytes() -> Int {
             }
         }
         try cycle(2_000) // warm up allocator pools
-        let before = residentBytes()
+        let before = try ResidentMemory.bytes()
         try cycle(20_000)
-        let grown = residentBytes() - before
+        let grown = try ResidentMemory.bytes() - before
         // Leaking even one small geometry per iteration would grow by several megabytes.
         #expect(grown < 4 * 1024 * 1024, "resident memory grew by \(grown) bytes over 20,000 cycles")
     }

@@ -124,16 +124,3 @@ func rationalOrient(_ a: Position, _ b: Position, _ c: Position) -> Int {
     let (ax, ay, bx, by, cx, cy) = (ints[0], ints[1], ints[2], ints[3], ints[4], ints[5])
     return ((ax - cx) * (by - cy) - (ay - cy) * (bx - cx)).signum
 }
-
-/// SplitMix64: a small seeded generator so every test county is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,5 +1,6 @@
 import GeoJSON
 @testable import GridIndex
+import GridworkTestSupport
 import Testing
 
 @Suite struct PolygonIndexTests {
@@ -55,7 +56,7 @@ import Testing
         let index = try PolygonIndex(features: county.features, options: .init(cellsPerEdge: 0.5))
         var points = county.points(seed: 6, uniform: 5_000)
         // Points sharing an x with a vertex, over the whole height: their vertical leg runs along edges.
-        var rng = SeededGenerator(seed: 8)
+        var rng = SplitMix64(seed: 8)
         let box = county.bounds
         for i in 0...10 {
             for _ in 0..<200 {

@@ -1,35 +1,14 @@
 import Foundation
 import GeoJSON
 import GridIndex
+import GridworkTestSupport
 
-/// Runs Python with shapely (GEOS prepared predicates via STRtree) as an outside oracle.
+/// Runs Python with shapely (GEOS prepared predicates via STRtree) as an outside oracle, through the shared runner.
 /// Test-only: polygons and points go to a temporary directory as JSON, the answers come back as
 /// `point feature-id on-boundary` lines.
 enum ShapelyOracle {
-    static let isAvailable: Bool = {
-        (try? run(["-c", "import shapely, numpy"]).status) == 0
-    }()
-
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
+    /// The Python modules the script imports.
+    static let modules = ["shapely", "numpy"]
 
     static func json(_ features: [(id: Int32, geometry: Geometry)]) -> String {
         func ring(_ r: LinearRing) -> String { "[" + r.positions.map { "[\($0.x),\($0.y)]" }.joined(separator: ",") + "]" }
@@ -80,7 +59,7 @@ enum ShapelyOracle {
         flat.reserveCapacity(points.count * 2)
         for p in points { flat.append(p.x); flat.append(p.y) }
         try flat.withUnsafeBytes { Data($0) }.write(to: directory.appendingPathComponent("points.f64"))
-        let output = try run(["-c", script, directory.path, bench ? "bench" : "check"])
+        let output = try Python.run(script, [directory.path, bench ? "bench" : "check"])
         guard output.status == 0 else {
             throw OracleError(message: "python3 exited with \(output.status): \(output.stderr)")
         }

@@ -1,11 +1,11 @@
 import Foundation
 import GeoJSON
 import GridIndex
+import GridworkTestSupport
 import Testing
 
 /// Every answer of the index against shapely's GEOS `covered_by` / `touches`.
-@Suite(.enabled(if: ShapelyOracle.isAvailable,
-                "python3 with shapely and numpy is missing: install them (apt install python3-shapely) to run the GEOS oracle"))
+@Suite(.requiresPython("shapely", "numpy"))
 struct ShapelyOracleTests {
     @Test(arguments: [UInt64(4), 5])
     func indexAgreesWithShapely(seed: UInt64) throws {
@@ -43,7 +43,7 @@ struct PolygonIndexBenchmark {
         let clock = ContinuousClock()
         var index: PolygonIndex!
         let build = try clock.measure { index = try PolygonIndex(features: county.features) }
-        var rng = SeededGenerator(seed: 77)
+        var rng = SplitMix64(seed: 77)
         let box = county.bounds
         let n = 1_000_000
         var xs = [Double](), ys = [Double]()
@@ -78,7 +78,7 @@ struct PolygonIndexBenchmark {
           serial   \(String(format: "%.1f", Double(n) / serial / 1e6)) M points/s
           parallel \(String(format: "%.1f", Double(n) / parallel / 1e6)) M points/s (\(ProcessInfo.processInfo.activeProcessorCount) cores)
         """)
-        if ShapelyOracle.isAvailable {
+        if Python.canImport(ShapelyOracle.modules) {
             let points = (0..<n).map { Position(xs[$0], ys[$0]) }
             let shapely = try ShapelyOracle.evaluate(county.features, points, bench: true).seconds
             print("""

@@ -1,5 +1,6 @@
 import GeoJSON
 import GridIndex
+import GridworkTestSupport
 
 /// A seeded synthetic county: a lattice of grids with jittered shared vertices (neighbours share
 /// exactly the same vertices), plus a grid with a hole holding an enclave grid, a multipart grid,
@@ -18,7 +19,7 @@ struct TestCounty {
     {
         self.n = n
         self.spacing = spacing
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let q = Self.quantize
         func jitter(_ amount: Double) -> Double {
             axisAligned ? 0 : Double.random(in: -amount...amount, using: &rng) * spacing
@@ -114,7 +115,7 @@ struct TestCounty {
     /// Seeded points: uniform (some outside the county), every vertex, exact midpoints and quarter
     /// points of edges, their 1-ulp neighbours, and points sharing an x or y with a vertex.
     func points(seed: UInt64, uniform: Int) -> [Position] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let box = bounds
         let mx = (box.maxX - box.minX) * 0.05, my = (box.maxY - box.minY) * 0.05
         var out = [Position]()

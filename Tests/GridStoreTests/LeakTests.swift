@@ -1,4 +1,5 @@
 import Foundation
+import GridworkTestSupport
 import Testing
 @testable import GridStore
 
@@ -6,7 +7,7 @@ extension GridStoreTests {
 @Suite struct LeakTests {
     /// Opens and closes 5,000 connections, each preparing cached and uncached statements and reading a blob,
     /// plus failed opens of a non-database file: resident memory and SQLite's own allocation count stay bounded.
-    @Test func openingAndClosingManyConnectionsDoesNotLeak() throws {
+    @Test(.residentMemoryMeasurable) func openingAndClosingManyConnectionsDoesNotLeak() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("leak.sqlite")
         let notADatabase = dir.path("leak.txt")
@@ -36,10 +37,10 @@ extension GridStoreTests {
         }
 
         for n in 0..<300 { try iteration(n) }  // warm up allocators and caches
-        let residentBefore = try residentBytes()
+        let residentBefore = try ResidentMemory.bytes()
         let sqliteBefore = SQLiteConnection.sqliteMemoryUsed
         for n in 0..<5_000 { try iteration(n) }
-        let residentAfter = try residentBytes()
+        let residentAfter = try ResidentMemory.bytes()
         let sqliteAfter = SQLiteConnection.sqliteMemoryUsed
 
         // An unclosed connection costs SQLite well over 10 KB; 5,000 of them would add tens of megabytes.

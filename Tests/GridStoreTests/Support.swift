@@ -33,13 +33,3 @@ func expectSQLiteError(_ body: () throws -> Void, sourceLocation: SourceLocation
     }
     return nil
 }
-
-/// Resident set size of this process in bytes, from the second field of /proc/self/statm (pages).
-func residentBytes() throws -> Int {
-    let text = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Int(fields[1]) else {
-        throw SQLiteError(code: 1, message: "cannot parse /proc/self/statm: \(text)", context: "reading resident memory")
-    }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-}

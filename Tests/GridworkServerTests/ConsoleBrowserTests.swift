@@ -1,4 +1,6 @@
+import DispatchTestSupport
 import Foundation
+import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird
 import HummingbirdTesting

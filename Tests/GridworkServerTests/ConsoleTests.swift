@@ -1,6 +1,8 @@
+import DispatchTestSupport
 import Foundation
 import GeoJSON
 import Gridwork
+import GridworkDispatch
 @testable import GridworkServer
 import HTTPTypes
 import Hummingbird
@@ -180,8 +182,8 @@ struct ConsoleTests {
 
             let me = try await client.send(.get, "/api/v1/me", token: c.f.tokens["worker"])
             #expect(me.object["role"] as? String == "grid_worker")
-            #expect(me.object["staffId"] as? String == c.f.workerPoint.worker)
-            #expect(me.object["gridIds"] as? [String] == [grid])
+            #expect(me.object["staff_id"] as? String == c.f.workerPoint.worker)
+            #expect(me.object["grid_ids"] as? [String] == [grid])
             #expect(try await client.send(.get, "/api/v1/me", token: "gw_wrong").status == .unauthorized)
             let departments = try await client.send(.get, "/api/v1/departments", token: c.f.tokens["reporter"])
             let rows = departments.object["departments"] as? [[String: Any]] ?? []

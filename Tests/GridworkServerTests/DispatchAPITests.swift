@@ -1,4 +1,6 @@
+import DispatchTestSupport
 import Foundation
+import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird
 import HummingbirdTesting
@@ -18,11 +20,11 @@ struct DispatchAPITests {
             #expect(r.headers[.location] != nil)
             let o = r.object
             #expect(o["state"] as? String == "dispatched")
-            #expect(o["gridId"] as? String == p.grid)
+            #expect(o["grid_id"] as? String == p.grid)
             let assignee = o["assignee"] as? [String: Any]
             #expect(assignee?["kind"] as? String == "staff")
             #expect(assignee?["id"] as? String == p.worker)
-            #expect((o["routingReason"] as? String)?.contains(p.worker) == true)
+            #expect((o["routing_reason"] as? String)?.contains(p.worker) == true)
             #expect(try f.count() == 1)
 
             // A department's category goes to the department, wherever it is.
@@ -45,7 +47,7 @@ struct DispatchAPITests {
                                             json: incidentJSON(category: "dispute", x: v.lon, y: v.lat))
             let second = (pv2.object["assignee"] as? [String: Any])?["id"] as? String
             #expect(second != nil && second != v.partTimer)
-            #expect(pv2.object["repeatOf"] as? Int == pv.object["id"] as? Int, "same category at the same place is a repeat")
+            #expect(pv2.object["repeat_of"] as? Int == pv.object["id"] as? Int, "same category at the same place is a repeat")
 
             // Everybody off duty: the village takes it.
             let o2 = f.offDutyPoint
@@ -69,7 +71,7 @@ struct DispatchAPITests {
                 let r = try await client.send(.post, "/api/v1/incidents", token: f.tokens["reporter"],
                                               json: incidentJSON(category: "garbage", x: x, y: y, crs: crs))
                 #expect(r.status == .created, "\(crs): \(r.text)")
-                #expect(r.object["gridId"] as? String == p.grid, "\(crs)")
+                #expect(r.object["grid_id"] as? String == p.grid, "\(crs)")
             }
         }
     }
@@ -224,9 +226,9 @@ struct DispatchAPITests {
             #expect(try await client.send(.post, "/api/v1/incidents/\(gid)/accept", token: f.tokens["planner"]).status == .forbidden)
             // Contacts are shown to dispatchers and the reporter only.
             let asWorker = try await client.send(.get, "/api/v1/incidents/\(gid)", token: f.tokens["worker"])
-            #expect(asWorker.object["reporterContact"] == nil)
+            #expect(asWorker.object["reporter_contact"] == nil)
             let asDispatcher = try await client.send(.get, "/api/v1/incidents/\(gid)", token: f.tokens["dispatcher"])
-            #expect(asDispatcher.object["reporterContact"] as? String == "13800000000")
+            #expect(asDispatcher.object["reporter_contact"] as? String == "13800000000")
             #expect(try await client.send(.get, "/api/v1/reports/summary", token: f.tokens["worker"]).status == .forbidden)
             #expect(try await client.send(.post, "/api/v1/escalations/sweep", token: f.tokens["planner"]).status == .forbidden)
         }
@@ -261,15 +263,15 @@ struct DispatchAPITests {
         f.clock.advance(by: 3 * 86_400)
         try await f.application().test(.router) { client in
             let r = try await client.send(.get, "/api/v1/incidents/\(garbageID)", token: f.tokens["dispatcher"])
-            #expect(r.object["escalationLevel"] as? String == "county")
+            #expect(r.object["escalation_level"] as? String == "county")
             let notes = (r.object["history"] as? [[String: Any]] ?? []).filter { $0["action"] as? String == "escalate" }
             #expect(notes.count == 3)
             #expect(notes.last?["actor"] as? String == "system")
             let d = try await client.send(.get, "/api/v1/incidents/\(disputeID)", token: f.tokens["dispatcher"])
-            #expect(d.object["escalationLevel"] as? String == "grid")
+            #expect(d.object["escalation_level"] as? String == "grid")
             let report = try await client.send(.get, "/api/v1/reports/summary", token: f.tokens["planner"]).object
             #expect(report["escalated"] as? Int == 1)
-            #expect(report["resolvedOnTime"] as? Int == 1)
+            #expect(report["resolved_on_time"] as? Int == 1)
         }
     }
 
@@ -296,12 +298,12 @@ struct DispatchAPITests {
             let o = r.object
             #expect(o["total"] as? Int == 4)
             #expect(o["closed"] as? Int == 3)
-            #expect(o["closureRate"] as? Double == 0.75)
-            #expect(o["resolvedOnTime"] as? Int == 2)
+            #expect(o["closure_rate"] as? Double == 0.75)
+            #expect(o["resolved_on_time"] as? Int == 2)
             #expect(o["satisfied"] as? Int == 2)
             #expect(o["rated"] as? Int == 3)
-            #expect(o["repeatReports"] as? Int == 3)
-            #expect((o["repeatPlaces"] as? [[String: Any]])?.first?["reports"] as? Int == 4)
+            #expect(o["repeat_reports"] as? Int == 3)
+            #expect((o["repeat_places"] as? [[String: Any]])?.first?["reports"] as? Int == 4)
             let bad = try await client.send(.get, "/api/v1/reports/summary?from=yesterday", token: f.tokens["planner"])
             #expect(bad.status == .badRequest)
         }
@@ -374,6 +376,56 @@ struct DispatchAPITests {
             #expect((other.object["features"] as? [Any])?.count == 0)
             let badState = try await client.send(.get, "/api/v1/incidents.geojson?state=sleeping", token: f.tokens["planner"])
             #expect(badState.status == .badRequest)
+        }
+    }
+
+    /// Every object key in a JSON value, with its path.
+    static func keys(_ value: Any?, at path: String = "") -> [String] {
+        if let object = value as? [String: Any] {
+            return object.flatMap { key, inner in [path + "." + key] + keys(inner, at: path + "." + key) }
+        }
+        if let array = value as? [Any] { return array.flatMap { keys($0, at: path + "[]") } }
+        return []
+    }
+
+    @Test("one casing: every JSON name the API writes is snake_case; old camelCase request keys still work")
+    func snakeCase() async throws {
+        let f = try Fixture()
+        let p = f.workerPoint
+        try await f.application().test(.router) { client in
+            // The old camelCase request keys are still understood for one release (docs/api.md).
+            let old = "{\"category\": \"garbage\", \"description\": \"x\", \"location\": {\"x\": \(p.lon), \"y\": \(p.lat)}, "
+                + "\"reporterContact\": \"13900000000\", \"idempotencyKey\": \"old-1\"}"
+            let a = try await client.send(.post, "/api/v1/incidents", token: f.tokens["reporter"], json: old)
+            #expect(a.status == .created, "\(a.text)")
+            #expect(a.object["reporter_contact"] as? String == "13900000000")
+            #expect(a.object["idempotency_key"] as? String == "old-1")
+            let id = try #require(a.object["id"] as? Int)
+            let b = try await client.send(.post, "/api/v1/incidents", token: f.tokens["reporter"],
+                                          json: incidentJSON(category: "garbage", x: p.lon, y: p.lat, key: "new-1"))
+            #expect(b.object["idempotency_key"] as? String == "new-1")
+            #expect(b.object["reporter_contact"] as? String == "13800000000")
+            let bad = try await client.send(.post, "/api/v1/incidents", token: f.tokens["reporter"],
+                                            json: "{\"category\": \"garbage\", \"description\": \"x\", \"location\": {\"x\": 1, \"y\": 2}, \"reporter_contact\": 5}")
+            #expect(bad.errorMessage.contains("`reporter_contact` should be a string"), "\(bad.errorMessage)")
+
+            _ = try await client.send(.post, "/api/v1/incidents/\(id)/accept", token: f.tokens["worker"])
+            f.clock.advance(by: 30 * 86_400)
+            var names: [String] = []
+            for (uri, token) in [("/api/v1/incidents/\(id)", "dispatcher"), ("/api/v1/incidents", "dispatcher"),
+                                 ("/api/v1/reports/summary", "planner"),
+                                 ("/api/v1/categories", "planner")] {
+                let r = try await client.send(.get, uri, token: f.tokens[token])
+                #expect(r.status == .ok, "\(uri)")
+                names += Self.keys(r.json, at: uri)
+            }
+            let sweep = try await client.send(.post, "/api/v1/escalations/sweep", token: f.tokens["dispatcher"])
+            #expect((sweep.object["escalations"] as? [Any])?.isEmpty == false)
+            names += Self.keys(sweep.json, at: "sweep")
+            // (`/me` and grid detail are console routes: ConsoleTests reads their snake_case names.)
+            #expect(names.contains("/api/v1/reports/summary.by_state") && names.contains("sweep.escalations[].fell_due_at"))
+            #expect(names.contains("/api/v1/incidents/\(id).escalation_level"))
+            #expect(names.filter { $0.contains { $0.isUppercase } } == [])
         }
     }
 }

@@ -1,6 +1,8 @@
+import DispatchTestSupport
 import Foundation
-import Gridwork
 import GridStore
+import Gridwork
+import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird
 import HummingbirdTesting

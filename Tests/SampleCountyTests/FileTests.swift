@@ -1,5 +1,6 @@
 import Foundation
 import GeoJSON
+import GridworkTestSupport
 import Testing
 @testable import SampleCounty
 
@@ -75,23 +76,8 @@ import Testing
     }
 }
 
-/// Whether `python3` with shapely runs here (the oracle is for tests only).
-let shapelyAvailable: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import shapely"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    do {
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    } catch {
-        return false
-    }
-}()
-
-@Suite(.enabled(if: shapelyAvailable, "skipped: python3 with shapely is not installed (pip install shapely to run the OGC validity oracle)"))
+/// The OGC validity oracle: shapely checks every polygon and that each layer tiles its parent exactly.
+@Suite(.requiresPython("shapely"))
 struct ShapelyOracleTests {
     static let script = #"""
     import json, sys
@@ -132,16 +118,8 @@ struct ShapelyOracleTests {
         let directory = try Fixtures.temporaryDirectory("shapely-\(preset.rawValue)")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Fixtures.county(preset).write(to: directory)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, directory]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "shapely oracle failed:\n\(text)")
-        #expect(text.contains(", 0 problems"), "\(text)")
+        let result = try Python.run(Self.script, [directory])
+        #expect(result.status == 0, "shapely oracle failed:\n\(result.output)")
+        #expect(result.stdout.contains(", 0 problems"), "\(result.output)")
     }
 }

@@ -165,8 +165,8 @@ public struct LayerExport: Sendable {
         let indices = locator.gridIndices(xs: valid.map(\.location.x), ys: valid.map(\.location.y))
         return zip(valid, indices).map { i, index in
             var p: OrderedDictionary<String, JSONValue> = [
-                "incident_id": .string(i.incidentID), "reported_at": .string(i.reportedAt),
-                "category": .string(i.category), "status": .string(i.status),
+                "incident_id": .string(i.incidentID), "reported_at": .string(IncidentTime.string(i.reportedAt)),
+                "category": .string(i.category), "status": .string(i.state.rawValue),
                 "grid_id": index >= 0 ? .string(locator.gridIDs[Int(index)]) : .null,
             ]
             if includePersonal { p["description"] = .string(i.description) }

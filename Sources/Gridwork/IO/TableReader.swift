@@ -196,18 +196,24 @@ public struct TableReader {
                 return
             }
             let time = field(r, timeCol)
-            guard time.count >= 10, time.first?.isNumber == true else {
+            guard let reportedAt = IncidentTime.parse(time) else {
                 problems.append(problem(table, r.line, id, "reported_at", "'\(time)' is not an ISO 8601 time",
                                         "write e.g. 2026-03-01T09:30:00+08:00"))
+                return
+            }
+            let status = field(r, statusCol)
+            guard let state = status.isEmpty ? .closed : IncidentState(registerStatus: status) else {
+                problems.append(problem(table, r.line, id, "status", "'\(status)' is not an incident status",
+                                        "write one of " + IncidentState.registerStatuses.joined(separator: ", ")
+                                            + " (empty means closed)"))
                 return
             }
             switch lonLat(field(r, lonCol), field(r, latCol)) {
             case .failure(let fault):
                 problems.append(problem(table, r.line, id, "lon,lat", fault.reason, "give longitude and latitude in degrees"))
             case .success(let p):
-                result.append(IncidentRecord(incidentID: id, reportedAt: time, category: field(r, categoryCol),
-                                             location: p, status: field(r, statusCol).isEmpty ? "closed" : field(r, statusCol),
-                                             description: field(r, descriptionCol)))
+                result.append(IncidentRecord(incidentID: id, reportedAt: reportedAt, category: field(r, categoryCol),
+                                             location: p, state: state, description: field(r, descriptionCol)))
             }
         }
         if let syntax { problems.append(syntax) }

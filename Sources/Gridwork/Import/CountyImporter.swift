@@ -217,8 +217,8 @@ public struct CountyImporter {
                     try db.run("""
                         INSERT OR REPLACE INTO incident_history (incident_id, reported_at, category, lon, lat, status, description)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, [.text(i.incidentID), .text(i.reportedAt), .text(i.category), .real(i.location.x),
-                              .real(i.location.y), .text(i.status), .text(i.description)])
+                        """, [.text(i.incidentID), .text(IncidentTime.string(i.reportedAt)), .text(i.category),
+                              .real(i.location.x), .real(i.location.y), .text(i.state.rawValue), .text(i.description)])
                 }
             }
             return version

@@ -1,3 +1,4 @@
+import Foundation
 import GeoJSON
 
 /// The layers of the county hierarchy that carry polygons: county → town (乡镇/街道) → village (村/社区)
@@ -146,19 +147,20 @@ public struct Department: Sendable, Hashable {
 /// A reported incident (事件), as imported from history or taken in by the dispatch service.
 public struct IncidentRecord: Sendable, Hashable {
     public var incidentID: String
-    public var reportedAt: String
+    public var reportedAt: Date
     public var category: String
     public var location: Position
-    public var status: String
+    /// Where the incident stands in the closed loop; reports count every state but `closed` as open.
+    public var state: IncidentState
     public var description: String
 
-    public init(incidentID: String, reportedAt: String, category: String, location: Position, status: String,
+    public init(incidentID: String, reportedAt: Date, category: String, location: Position, state: IncidentState,
                 description: String) {
         self.incidentID = incidentID
         self.reportedAt = reportedAt
         self.category = category
         self.location = location
-        self.status = status
+        self.state = state
         self.description = description
     }
 }

@@ -203,7 +203,7 @@ public struct ParcelMap: Sendable {
         }
         let window = IncidentWindow(incidents: county.incidents, days: windowDays)
         for incident in county.incidents {
-            let recent = window.contains(incident.reportedAt), open = incident.status != "closed"
+            let recent = window.contains(incident.reportedAt), open = incident.state != .closed
             guard recent || open else { continue }
             guard let p = parcel(at: incident.location) else { unplacedIncidents += 1; continue }
             if recent { parcels[p].counts.incidentsByCategory[incident.category, default: 0] += 1 }
@@ -271,16 +271,14 @@ struct IncidentWindow {
     let end: Date?
     let startText: String?
 
-    static func date(_ text: String) -> Date? { fastISO8601(text) ?? ISO8601DateFormatter().date(from: text) }
-
     init(incidents: [IncidentRecord], days: Int) {
-        end = incidents.compactMap { Self.date($0.reportedAt) }.max()
+        end = incidents.map(\.reportedAt).max()
         start = end.map { $0.addingTimeInterval(-Double(days) * 86_400) }
         startText = start.map { ISO8601DateFormatter().string(from: $0) }
     }
 
-    func contains(_ reportedAt: String) -> Bool {
-        guard let start, let end, let date = Self.date(reportedAt) else { return false }
+    func contains(_ date: Date) -> Bool {
+        guard let start, let end else { return false }
         return date > start && date <= end
     }
 }

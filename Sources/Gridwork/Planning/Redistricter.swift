@@ -1,32 +1,21 @@
 import Foundation
-
-/// A seeded SplitMix64 generator: the same seed gives the same proposal on every platform.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-}
+import SeededRandom
 
 /// Districting moves on the parcel graph, after GerryChain's ReCom: merge two neighbouring districts, draw a random
 /// spanning tree of their parcels, and cut the tree edge that best balances the two halves. Every district is a
 /// connected set of parcels of one village by construction (the halves of a tree are connected).
 struct Redistricter {
     let map: ParcelMap
-    var random: SeededGenerator
+    /// Seeded, so the same seed gives the same proposal on every platform.
+    var random: SplitMix64
     /// Random spanning trees tried for each move.
     var treesPerMove = 4
 
     init(map: ParcelMap, seed: UInt64) {
         self.map = map
-        random = SeededGenerator(seed: seed)
+        // The planner's stream has always started one output in; kept so that seeded proposals stay the same.
+        random = SplitMix64(seed: seed)
+        _ = random.next()
     }
 
     func load(_ parcels: [Int]) -> Double { parcels.reduce(0) { $0 + map.workload($1) } }

@@ -153,14 +153,13 @@ extension WorkloadReport {
         }
 
         // Incidents in the window.
-        let parse = ISO8601DateFormatter()
-        let times = layers.incidents.map { fastISO8601($0.reportedAt) ?? parse.date(from: $0.reportedAt) }
-        let end = options.asOf ?? times.compactMap { $0 }.max() ?? Date()
+        let times = layers.incidents.map(\.reportedAt)
+        let end = options.asOf ?? times.max() ?? Date()
         let start = end.addingTimeInterval(-Double(options.windowDays) * 86_400)
         for ((incident, time), grid) in zip(zip(layers.incidents, times), locate(layers.incidents.map(\.location))) {
             guard let grid else { continue }
-            if incident.status != "closed" { rows[grid].openIncidents += 1 }
-            if let time, time > start, time <= end {
+            if incident.state != .closed { rows[grid].openIncidents += 1 }
+            if time > start, time <= end {
                 rows[grid].incidents += 1
                 rows[grid].incidentsByCategory[incident.category, default: 0] += 1
             }

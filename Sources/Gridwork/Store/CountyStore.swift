@@ -164,11 +164,15 @@ public final class CountyStore {
         try connection.query(
             "SELECT incident_id, reported_at, category, lon, lat, status, description FROM incident_history ORDER BY reported_at, incident_id",
             []
-        ).map { row in
-            IncidentRecord(incidentID: row[0].stringValue ?? "", reportedAt: row[1].stringValue ?? "",
+        ).map { (row: SQLiteRow) -> IncidentRecord in
+            // Rows imported before times and states were checked: an unreadable time is in no report window
+            // (distant past), an unknown status counts as open (as "anything but closed" did).
+            IncidentRecord(incidentID: row[0].stringValue ?? "",
+                           reportedAt: IncidentTime.parse(row[1].stringValue ?? "") ?? .distantPast,
                            category: row[2].stringValue ?? "",
                            location: Position(row[3].doubleValue ?? .nan, row[4].doubleValue ?? .nan),
-                           status: row[5].stringValue ?? "", description: row[6].stringValue ?? "")
+                           state: IncidentState(registerStatus: row[5].stringValue ?? "") ?? .reported,
+                           description: row[6].stringValue ?? "")
         }
     }
 

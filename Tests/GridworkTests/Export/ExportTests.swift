@@ -1,6 +1,7 @@
 import Foundation
 import GeoJSON
 import GridStore
+import GridworkTestSupport
 import Testing
 @testable import Gridwork
 
@@ -15,7 +16,7 @@ import Testing
         return try LayerExport(layers: layers)
     }
 
-    @Test(.enabled(if: ogrinfoAvailable, "skipped: ogrinfo (GDAL) is not on PATH; install gdal-bin (tools/setup --checks)"))
+    @Test(.requiresTool("ogrinfo", ["--version"], fix: "install gdal-bin (tools/setup --checks)"))
     func ogrinfoOpensEveryLayerInBothFormatsWithoutWarnings() throws {
         let scratch = Scratch()
         let export = try Self.export()
@@ -27,7 +28,7 @@ import Testing
             #expect(try export.write(layer, to: geojson, format: .geojson) == expected)
             #expect(try export.write(layer, to: gpkg, format: .gpkg) == expected)
             for (path, name) in [(geojson, layer.rawValue), (gpkg, layer.rawValue)] {
-                let result = try #require(try runTool("ogrinfo", ["-ro", "-so", path, name]))
+                let result = try #require(try ExternalTool.run("ogrinfo", ["-ro", "-so", path, name]))
                 #expect(result.status == 0, "\(result.output)")
                 #expect(result.output.contains("Feature Count: \(expected)"), "\(path) \(name): \(result.output)")
                 let complaints = result.output.split(separator: "\n").filter {
@@ -37,15 +38,15 @@ import Testing
             }
         }
         // Attribute types survive in the GeoPackage: counts are integers, areas reals, ids text.
-        let grids = try #require(try runTool("ogrinfo", ["-ro", "-so", gpkg, "grids"])).output
+        let grids = try #require(try ExternalTool.run("ogrinfo", ["-ro", "-so", gpkg, "grids"])).output
         #expect(grids.contains("Geometry: Multi Polygon"))
         #expect(grids.contains("households: Integer"))
         #expect(grids.contains("workload_index: Real"))
         #expect(grids.contains("grid_id: String"))
-        let households = try #require(try runTool("ogrinfo", ["-ro", "-so", gpkg, "households"])).output
+        let households = try #require(try ExternalTool.run("ogrinfo", ["-ro", "-so", gpkg, "households"])).output
         #expect(households.contains("Geometry: Point"))
         // All seven layers are in the one file.
-        let all = try #require(try runTool("ogrinfo", ["-ro", "-q", gpkg])).output
+        let all = try #require(try ExternalTool.run("ogrinfo", ["-ro", "-q", gpkg])).output
         #expect(ExportLayer.allCases.allSatisfy { all.contains($0.rawValue) }, "\(all)")
     }
 

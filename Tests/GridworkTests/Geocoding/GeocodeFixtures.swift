@@ -2,22 +2,7 @@ import Foundation
 import GeoJSON
 import GridGeometry
 @testable import Gridwork
-
-/// A small seeded generator (SplitMix64) so fixtures are the same on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-}
+import GridworkTestSupport
 
 /// A seeded random county built to stress the locator, with every coordinate a multiple of 2⁻¹² degree so that
 /// midpoints of edges are exactly on their edges:
@@ -40,15 +25,15 @@ struct TestCounty {
     var bounds: BoundingBox
 
     init(seed: UInt64) {
-        var random = SeededRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         let u = Self.unit, s = Self.step, o = Self.origin
         var lattice: [[Position]] = []
         for i in 0...Self.columns {
             var column: [Position] = []
             for j in 0...Self.rows {
                 let edgeX = i == 0 || i == Self.columns, edgeY = j == 0 || j == Self.rows
-                let jx = edgeX ? 0 : Double(random.int(-3...3)) * s
-                let jy = edgeY ? 0 : Double(random.int(-3...3)) * s
+                let jx = edgeX ? 0 : Double(random.below(7) - 3) * s
+                let jy = edgeY ? 0 : Double(random.below(7) - 3) * s
                 column.append(Position(o.x + Double(i) * u + jx, o.y + Double(j) * u + jy))
             }
             lattice.append(column)
@@ -87,9 +72,9 @@ struct TestCounty {
         }
         var buildingRings: [(String, LinearRing)] = []
         for k in 0..<20 {
-            let i = random.int(0...(Self.columns - 1)), j = random.int(0...(Self.rows - 1))
-            let x = o.x + Double(i) * u + Double(random.int(4...10)) * s
-            let y = o.y + Double(j) * u + Double(random.int(4...10)) * s
+            let i = random.below(Self.columns), j = random.below(Self.rows)
+            let x = o.x + Double(i) * u + Double(4 + random.below(7)) * s
+            let y = o.y + Double(j) * u + Double(4 + random.below(7)) * s
             buildingRings.append((String(format: "B%03d", k), rect(x, y, x + 2 * s, y + 2 * s)))
         }
         // Two overlapping buildings and one straddling the edge between columns 4 and 5 of row 1 (jitter ≤ 3 steps).
@@ -113,7 +98,7 @@ struct TestCounty {
 
     /// `count` uniform points over the bounds (a margin outside the grids included), full double precision.
     func uniformPoints(_ count: Int, seed: UInt64) -> [Position] {
-        var random = SeededRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             Position(bounds.minX + random.unit() * (bounds.maxX - bounds.minX),
                      bounds.minY + random.unit() * (bounds.maxY - bounds.minY))

@@ -1,6 +1,7 @@
 import Foundation
 import GeoJSON
 import GridProjection
+import GridworkTestSupport
 import SampleCounty
 import Testing
 @testable import Gridwork
@@ -166,7 +167,7 @@ import Testing
         for count in [30_000, 300_000] {
             let input = scratch.path + "/p\(count).csv"
             var text = "id,lon,lat\n"
-            var random = SeededRandom(state: UInt64(count))
+            var random = SplitMix64(seed: UInt64(count))
             let b = county.bounds
             for k in 0..<count {
                 let x = b.minX + random.unit() * (b.maxX - b.minX), y = b.minY + random.unit() * (b.maxY - b.minY)

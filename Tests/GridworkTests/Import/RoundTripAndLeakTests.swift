@@ -1,6 +1,7 @@
 import Foundation
 import GeoJSON
 import GridGeometry
+import GridworkTestSupport
 import SampleCounty
 import Testing
 @testable import Gridwork
@@ -53,7 +54,7 @@ import Testing
 @Suite struct ImportLeakTests {
     /// Imports the tiny sample county into a new database and drops it, many times: resident memory must stay flat
     /// (every GEOS, PROJ and SQLite handle opened by an import is freed).
-    @Test func repeatedImportsDoNotLeak() throws {
+    @Test(.residentMemoryMeasurable) func repeatedImportsDoNotLeak() throws {
         let scratch = Scratch()
         let sample = scratch.path + "/tiny"
         try SampleCountyGenerator(preset: .tiny, seed: 5).generate().write(to: sample)
@@ -74,15 +75,9 @@ import Testing
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         }
         for i in 0..<5 { try importOnce(i) }
-        let before = residentBytes()
+        let before = try ResidentMemory.bytes()
         for i in 5..<45 { try importOnce(i) }
-        let grown = residentBytes() - before
+        let grown = try ResidentMemory.bytes() - before
         #expect(grown < 16 * 1024 * 1024, "resident memory grew by \(grown) bytes over 40 imports")
     }
-}
-
-func residentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
 }

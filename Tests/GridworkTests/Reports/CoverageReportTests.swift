@@ -1,6 +1,7 @@
 import Foundation
 import GeoJSON
 import GridProjection
+import GridworkTestSupport
 import Testing
 @testable import Gridwork
 
@@ -40,7 +41,7 @@ import Testing
 
     /// The oracle: shapely computes the gaps (village minus the union of its grids) and pairwise overlaps of the same
     /// files, and pyproj measures them on the WGS84 ellipsoid. Every area must agree within 0.5%.
-    @Test(.enabled(if: pythonOracleAvailable, "skipped: python3 with shapely and pyproj is not installed; run tools/setup --checks"))
+    @Test(.requiresPython("shapely", "pyproj"))
     func areasAgreeWithShapelyAndPyproj() throws {
         let scratch = Scratch()
         let layers = plantedLayers()
@@ -49,7 +50,7 @@ import Testing
         }, scratch.path + "/grids.geojson")
         try writeCollection(layers.villages.map { Feature(id: .string($0.villageID), geometry: $0.geometry) },
                             scratch.path + "/villages.geojson")
-        let script = scratch.write("oracle.py", #"""
+        let result = try Python.run(#"""
             import json, sys, itertools
             from shapely.geometry import shape
             from shapely.ops import unary_union
@@ -71,11 +72,10 @@ import Testing
             for (a, _, ga), (b, _, gb) in itertools.combinations(grids, 2):
                 overlaps += [area(p) for p in parts(ga.intersection(gb))]
             print(json.dumps({"gaps": sorted(x for x in gaps if x > 0.01), "overlaps": sorted(x for x in overlaps if x > 0.01)}))
-            """#)
-        let result = try #require(try runTool("python3", [script, scratch.path]))
+            """#, [scratch.path])
         #expect(result.status == 0, "\(result.output)")
         struct Oracle: Decodable { var gaps: [Double]; var overlaps: [Double] }
-        let oracle = try JSONDecoder().decode(Oracle.self, from: Data(result.output.utf8))
+        let oracle = try JSONDecoder().decode(Oracle.self, from: Data(result.stdout.utf8))
         let report = try CoverageReport.compute(layers)
         let gaps = (report.gaps + report.sliverGaps).map(\.areaM2).sorted()
         let overlaps = (report.overlaps + report.sliverOverlaps).map(\.areaM2).sorted()

@@ -3,26 +3,6 @@ import GeoJSON
 import SampleCounty
 @testable import Gridwork
 
-/// Runs a program found on PATH; returns its exit status and combined output, or nil when it is not installed.
-func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    guard let executable = path.split(separator: ":").map({ "\($0)/\(name)" })
-        .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
-}
-
-let ogrinfoAvailable = (try? runTool("ogrinfo", ["--version"]))??.status == 0
-let pythonOracleAvailable = (try? runTool("python3", ["-c", "import shapely, pyproj"]))??.status == 0
-
 /// The report layers of a seeded sample county.
 func sampleLayers(_ preset: SamplePreset = .tiny, seed: UInt64 = 20260101) throws -> CountyLayers {
     let sample = SampleCountyGenerator(preset: preset, seed: seed).generate()
@@ -52,8 +32,9 @@ func sampleLayers(_ preset: SamplePreset = .tiny, seed: UInt64 = 20260101) throw
                         onDuty: $0.onDuty)
         },
         incidents: sample.incidents.map {
-            IncidentRecord(incidentID: $0.id, reportedAt: $0.reportedAt, category: $0.category,
-                           location: Position($0.lon, $0.lat), status: $0.status, description: $0.description)
+            IncidentRecord(incidentID: $0.id, reportedAt: IncidentTime.parse($0.reportedAt)!, category: $0.category,
+                           location: Position($0.lon, $0.lat), state: IncidentState(registerStatus: $0.status)!,
+                           description: $0.description)
         })
     try layers.checkGridValidity()
     return layers

@@ -36,7 +36,7 @@ public struct IncidentQuery: Sendable, Hashable {
     public var categories: [String]?
     public var reportedFrom: Date?
     public var reportedTo: Date?
-    /// Role filter: the caller's view (see `Principal.canSee`), applied in SQL.
+    /// Role filter: the caller's view (`Principal.visibility`, the rule `Principal.canSee` uses), applied in SQL.
     public var visibleTo: Principal?
     public var limit: Int = 1000
 
@@ -118,7 +118,7 @@ public struct StoredToken: Sendable, Hashable {
     public var departmentID: String?
 }
 
-/// Persistence of the dispatch service. `buildApplication` takes any implementation; production uses
+/// Persistence of the dispatch service. `DispatchService` takes any implementation; production uses
 /// `SQLiteIncidentStore`.
 public protocol IncidentStore: Sendable {
     /// Stores a new incident, routed by `decide` (given the open items of `candidates`), with its `reported` and
@@ -258,7 +258,8 @@ public final class SQLiteIncidentStore: IncidentStore {
             try c.query("SELECT at, actor, action, from_state, to_state, note FROM dispatch_event WHERE incident_id = ? ORDER BY event_id",
                         [.integer(id)]).map { r in
                 IncidentEvent(at: Timestamp.date(millis: r[0].int64Value ?? 0), actor: r[1].stringValue ?? "",
-                              action: r[2].stringValue ?? "", fromState: r[3].stringValue, toState: r[4].stringValue ?? "",
+                              action: r[2].stringValue ?? "", fromState: r[3].stringValue.flatMap(IncidentState.init(rawValue:)),
+                              toState: IncidentState(rawValue: r[4].stringValue ?? "") ?? .reported,
                               note: r[5].stringValue ?? "")
             }
         }
@@ -276,19 +277,8 @@ public final class SQLiteIncidentStore: IncidentStore {
         if let categories = q.categories { list("category", categories.map { .text($0) }) }
         if let from = q.reportedFrom { clauses.append("reported_at >= ?"); params.append(.integer(Timestamp.millis(from))) }
         if let to = q.reportedTo { clauses.append("reported_at <= ?"); params.append(.integer(Timestamp.millis(to))) }
-        if let p = q.visibleTo {
-            switch p.role {
-            case .dispatcher, .planner, .admin: break
-            case .reporter:
-                clauses.append("reporter_token_id = ?"); params.append(.integer(p.tokenID))
-            case .gridWorker:
-                let grids = p.gridIDs.sorted().map { SQLiteValue.text($0) }
-                let gridClause = grids.isEmpty ? "0" : "grid_id IN (" + Array(repeating: "?", count: grids.count).joined(separator: ",") + ")"
-                clauses.append("(\(gridClause) OR (assignee_kind = 'staff' AND assignee_id = ?))")
-                params += grids + [SQLiteValue(p.staffID ?? "")]
-            case .department:
-                clauses.append("(assignee_kind = 'department' AND assignee_id = ?)"); params.append(SQLiteValue(p.departmentID ?? ""))
-            }
+        if let filter = q.visibleTo?.visibility.sql {
+            clauses.append(filter.text); params += filter.parameters
         }
         let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         params.append(.integer(Int64(max(0, q.limit))))

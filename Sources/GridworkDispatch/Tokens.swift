@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Gridwork
 
 /// API tokens: random secrets shown once, stored only as their SHA-256 (swift-crypto's `SHA256`).
 public enum APIToken {
@@ -32,30 +33,36 @@ public struct TokenIssuer {
         self.directory = directory
     }
 
+    /// An issuer over a county database: its directory (to check bindings) and its dispatch tables.
+    public static func open(databasePath: String) throws -> TokenIssuer {
+        let directory = try CountyDirectory.load(from: try CountyStore(path: databasePath, create: false))
+        return TokenIssuer(store: try SQLiteIncidentStore(path: databasePath, readers: 1), directory: directory)
+    }
+
     /// Checks the role's binding (grid workers need a known staff id, departments a known department id), stores
     /// the hash and returns the token, which is never stored and cannot be shown again.
     public func create(role: TokenRole, staffID: String?, departmentID: String?, label: String = "",
                        now: Date = Date()) throws -> (token: String, tokenID: Int64) {
         switch role {
         case .gridWorker:
-            guard let staffID else { throw DispatchError(.badRequest, "a grid_worker token needs --staff-id (a staff_id from staff.csv)") }
+            guard let staffID else { throw DispatchError(.invalidInput, "a grid_worker token needs --staff-id (a staff_id from staff.csv)") }
             guard let member = directory.staff[staffID] else {
-                throw DispatchError(.badRequest, "no staff member \(staffID) in the database; `gridwork import --staff` loads them")
+                throw DispatchError(.invalidInput, "no staff member \(staffID) in the database; `gridwork import --staff` loads them")
             }
             guard member.gridID != nil else {
-                throw DispatchError(.badRequest, "staff member \(staffID) has no grid; a grid_worker token sees the incidents of its grid")
+                throw DispatchError(.invalidInput, "staff member \(staffID) has no grid; a grid_worker token sees the incidents of its grid")
             }
-            if departmentID != nil { throw DispatchError(.badRequest, "--department-id goes with --role department, not grid_worker") }
+            if departmentID != nil { throw DispatchError(.invalidInput, "--department-id goes with --role department, not grid_worker") }
         case .department:
-            guard let departmentID else { throw DispatchError(.badRequest, "a department token needs --department-id") }
+            guard let departmentID else { throw DispatchError(.invalidInput, "a department token needs --department-id") }
             guard directory.departments[departmentID] != nil else {
-                throw DispatchError(.badRequest, "no department \(departmentID) in the database (known: "
+                throw DispatchError(.invalidInput, "no department \(departmentID) in the database (known: "
                     + directory.departments.keys.sorted().joined(separator: ", ") + ")")
             }
-            if staffID != nil { throw DispatchError(.badRequest, "--staff-id goes with --role grid_worker, not department") }
+            if staffID != nil { throw DispatchError(.invalidInput, "--staff-id goes with --role grid_worker, not department") }
         default:
             if staffID != nil || departmentID != nil {
-                throw DispatchError(.badRequest, "--staff-id and --department-id go only with the grid_worker and department roles")
+                throw DispatchError(.invalidInput, "--staff-id and --department-id go only with the grid_worker and department roles")
             }
         }
         let token = APIToken.generate()

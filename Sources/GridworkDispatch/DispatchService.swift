@@ -101,16 +101,16 @@ public final class DispatchService: Sendable {
 
     // MARK: Authentication
 
-    /// The caller of a token, or a 401 saying how to get one.
+    /// The caller of a token, or an `unauthenticated` error saying how to get one.
     public func authenticate(token: String?) throws -> Principal {
         guard let token, !token.isEmpty else {
-            throw DispatchError(.unauthorized, "missing API token: send `Authorization: Bearer <token>` (or `api_key` for Open311); "
+            throw DispatchError(.unauthenticated, "missing API token: send `Authorization: Bearer <token>` (or `api_key` for Open311); "
                 + "`gridwork token create --db ... --role ...` makes one")
         }
         let hash = APIToken.hash(token)
         if let cached = tokenCache.get(hash, now: clock.now()) { return cached }
         guard let stored = try store.token(hash: hash) else {
-            throw DispatchError(.unauthorized, "unknown or revoked API token")
+            throw DispatchError(.unauthenticated, "unknown or revoked API token")
         }
         let principal = Principal(tokenID: stored.tokenID, role: stored.role, staffID: stored.staffID,
                                   departmentID: stored.departmentID,
@@ -128,14 +128,14 @@ public final class DispatchService: Sendable {
         }
         let category = request.category.trimmingCharacters(in: .whitespaces)
         guard router.rule(for: category) != nil else {
-            throw DispatchError(.badRequest, "unknown category '\(request.category)'; known categories: "
+            throw DispatchError(.invalidInput, "unknown category '\(request.category)'; known categories: "
                 + router.knownCategories.joined(separator: ", "))
         }
         let description = request.description.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !description.isEmpty else { throw DispatchError(.badRequest, "description is empty: say what happened") }
-        guard description.count <= 4000 else { throw DispatchError(.badRequest, "description is longer than 4,000 characters") }
+        guard !description.isEmpty else { throw DispatchError(.invalidInput, "description is empty: say what happened") }
+        guard description.count <= 4000 else { throw DispatchError(.invalidInput, "description is longer than 4,000 characters") }
         if let key = request.idempotencyKey, key.isEmpty || key.count > 200 {
-            throw DispatchError(.badRequest, "idempotencyKey must be 1 to 200 characters")
+            throw DispatchError(.invalidInput, "idempotency_key must be 1 to 200 characters")
         }
         let crsText = request.location.crs ?? "EPSG:4326"
         let located = try geocoder.locate(x: request.location.x, y: request.location.y, crsText: crsText)
@@ -157,7 +157,7 @@ public final class DispatchService: Sendable {
 
     // MARK: Reading
 
-    /// One incident the caller may see; 404 otherwise (a grid worker learns nothing of other grids).
+    /// One incident the caller may see; `notFound` otherwise (a grid worker learns nothing of other grids).
     public func incident(id: Int64, for principal: Principal) throws -> Incident {
         guard let incident = try store.incident(id: id), principal.canSee(incident) else {
             throw DispatchError(.notFound, "no incident \(id) visible to this token")
@@ -179,15 +179,15 @@ public final class DispatchService: Sendable {
         var request = TransitionRequest(action: action, note: body.note ?? "")
         switch action {
         case .escalate:
-            throw DispatchError(.badRequest, "escalation is done by the deadline sweep (POST /api/v1/escalations/sweep), not by hand")
+            throw DispatchError(.invalidInput, "escalation is done by the deadline sweep (POST /api/v1/escalations/sweep), not by hand")
         case .rate:
             guard let rating = body.rating, (1...5).contains(rating) else {
-                throw DispatchError(.badRequest, "rate needs \"rating\": an integer from 1 (very unsatisfied) to 5 (very satisfied)")
+                throw DispatchError(.invalidInput, "rate needs \"rating\": an integer from 1 (very unsatisfied) to 5 (very satisfied)")
             }
             request.rating = rating
         case .return:
             guard !(body.note ?? "").trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw DispatchError(.badRequest, "return needs a \"note\" saying why the incident goes back to the dispatch centre")
+                throw DispatchError(.invalidInput, "return needs a \"note\" saying why the incident goes back to the dispatch centre")
             }
         case .dispatch:
             if let a = body.assignee {
@@ -198,10 +198,10 @@ public final class DispatchService: Sendable {
             break
         }
         if body.assignee != nil && action != .dispatch {
-            throw DispatchError(.badRequest, "\"assignee\" goes only with the dispatch action")
+            throw DispatchError(.invalidInput, "\"assignee\" goes only with the dispatch action")
         }
         if body.rating != nil && action != .rate {
-            throw DispatchError(.badRequest, "\"rating\" goes only with the rate action")
+            throw DispatchError(.invalidInput, "\"rating\" goes only with the rate action")
         }
         let router = self.router
         let prepared = request
@@ -236,7 +236,7 @@ public final class DispatchService: Sendable {
         case .department: directory.departments[id] != nil
         case .village: directory.grids.values.contains { $0.villageID == id }
         }
-        guard known else { throw DispatchError(.badRequest, "assignee \(kind.rawValue) \(id) is not in the database") }
+        guard known else { throw DispatchError(.invalidInput, "assignee \(kind.rawValue) \(id) is not in the database") }
     }
 
     // MARK: Deadlines

@@ -2,19 +2,19 @@ import Foundation
 import GridProjection
 
 /// Moves a WGS84 point into the frames reporters send.
-enum ChineseOffsetFixture {
-    static func gcj(_ lon: Double, _ lat: Double) -> (Double, Double) {
+public enum ChineseOffsetFixture {
+    public static func gcj(_ lon: Double, _ lat: Double) -> (Double, Double) {
         let p = ChineseOffset.wgs84ToGCJ02(.init(lon, lat))
         return (p.x, p.y)
     }
 
-    static func bd(_ lon: Double, _ lat: Double) -> (Double, Double) {
+    public static func bd(_ lon: Double, _ lat: Double) -> (Double, Double) {
         let p = ChineseOffset.wgs84ToBD09(.init(lon, lat))
         return (p.x, p.y)
     }
 
     /// CGCS2000 / 3-degree Gauss-Krüger CM 120E (EPSG:4549), through PROJ.
-    static func gaussKruger(_ lon: Double, _ lat: Double) throws -> (Double, Double) {
+    public static func gaussKruger(_ lon: Double, _ lat: Double) throws -> (Double, Double) {
         let p = try CoordinateTransformer(from: .wgs84, to: .epsg(4549)).transform(.init(lon, lat))
         return (p.x, p.y)
     }

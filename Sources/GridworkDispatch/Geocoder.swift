@@ -63,24 +63,24 @@ public final class IncidentGeocoder: @unchecked Sendable {
         public var result: GeocodeResult
     }
 
-    /// Locates `(x, y)` given in `crsText`. Throws `DispatchError` (400/422) saying what to fix.
+    /// Locates `(x, y)` given in `crsText`. Throws `DispatchError` (`invalidInput` or `unprocessable`) saying what to fix.
     public func locate(x: Double, y: Double, crsText: String) throws -> Located {
         let crs: CoordinateReferenceSystem
         do {
             crs = try CoordinateReferenceSystem(parsing: crsText)
         } catch {
-            throw DispatchError(.badRequest, "location.crs '\(crsText)' is not a CRS gridwork takes: \(error). "
+            throw DispatchError(.invalidInput, "location.crs '\(crsText)' is not a CRS gridwork takes: \(error). "
                 + "Use EPSG:4326 (GPS), EPSG:4490 (CGCS2000), EPSG:4534–4554 (Gauss-Krüger metres), GCJ02 (Amap/Tencent) or BD09 (Baidu)")
         }
         guard x.isFinite, y.isFinite else {
-            throw DispatchError(.badRequest, "location x and y must be finite numbers")
+            throw DispatchError(.invalidInput, "location x and y must be finite numbers")
         }
         let box = "county extent lon \(fmt(bounds.minX))…\(fmt(bounds.maxX)), lat \(fmt(bounds.minY))…\(fmt(bounds.maxY))"
         if crs.isGeographic && (abs(x) > 180 || abs(y) > 90) {
             if bounds.contains(Position(y, x)) {
-                throw DispatchError(.badRequest, "location (\(x), \(y)): x and y look swapped; x is the longitude, y the latitude")
+                throw DispatchError(.invalidInput, "location (\(x), \(y)): x and y look swapped; x is the longitude, y the latitude")
             }
-            throw DispatchError(.badRequest, "location (\(x), \(y)) is not a longitude/latitude in \(crs): "
+            throw DispatchError(.invalidInput, "location (\(x), \(y)) is not a longitude/latitude in \(crs): "
                 + "if these are projected metres give their CRS, e.g. \"crs\": \"EPSG:4549\"; the \(box)")
         }
         let frame: LocatorFrame
@@ -98,7 +98,7 @@ public final class IncidentGeocoder: @unchecked Sendable {
             do {
                 lonLatPoint = try transform(Position(x, y), from: crs)
             } catch {
-                throw DispatchError(.badRequest, "location (\(x), \(y)) cannot be transformed from \(crs): \(error); "
+                throw DispatchError(.invalidInput, "location (\(x), \(y)) cannot be transformed from \(crs): \(error); "
                     + "check the CRS and that x is the easting")
             }
             probe = lonLatPoint

@@ -1,22 +1,5 @@
 import Foundation
-
-/// The states of the closed loop (事件闭环): reported → dispatched → accepted → in progress → resolved → rated → closed.
-public enum IncidentState: String, Sendable, Codable, CaseIterable {
-    case reported, dispatched, accepted
-    case inProgress = "in_progress"
-    case resolved, rated, closed
-
-    /// Open means someone still owes work: the deadline and escalation apply.
-    public var isOpen: Bool {
-        switch self {
-        case .reported, .dispatched, .accepted, .inProgress: true
-        case .resolved, .rated, .closed: false
-        }
-    }
-
-    /// The states counted as open, for SQL `IN (...)` lists (bound as parameters).
-    public static let openStates: [IncidentState] = allCases.filter(\.isOpen)
-}
+import Gridwork
 
 /// What an actor does to an incident. Each action is legal only from some states (`Lifecycle`).
 public enum IncidentAction: String, Sendable, Codable, CaseIterable {
@@ -130,16 +113,9 @@ public struct Principal: Sendable, Hashable {
         }
     }
 
-    /// Whether this caller may see `incident`.
+    /// Whether this caller may see `incident`: `visibility`, the same rule the store filters listings by.
     public func canSee(_ incident: Incident) -> Bool {
-        switch role {
-        case .dispatcher, .planner, .admin: true
-        case .reporter: incident.reporterTokenID == tokenID
-        case .gridWorker:
-            incident.gridID.map(gridIDs.contains) == true
-                || (incident.assigneeKind == .staff && incident.assigneeID == staffID)
-        case .department: incident.assigneeKind == .department && incident.assigneeID == departmentID
-        }
+        visibility.admits(incident)
     }
 }
 
@@ -182,9 +158,11 @@ public struct Incident: Sendable, Hashable {
 public struct IncidentEvent: Sendable, Hashable, Codable {
     public var at: Date
     public var actor: String
+    /// An `IncidentAction`, or `report` for the intake.
     public var action: String
-    public var fromState: String?
-    public var toState: String
+    /// Nil for the report that created the incident.
+    public var fromState: IncidentState?
+    public var toState: IncidentState
     public var note: String
 }
 
@@ -219,9 +197,16 @@ public final class ManualDispatchClock: DispatchClock, @unchecked Sendable {
     }
 }
 
-/// A refusal with an HTTP status and a message saying what to fix. The HTTP layer turns it into `HTTPError`.
-public struct DispatchError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case badRequest, unauthorized, forbidden, notFound, conflict, unprocessable }
+/// A refusal of the dispatch domain, with a message saying what to fix. It knows nothing of HTTP: the server maps
+/// each kind to a status code in one place (`DispatchError.status` in GridworkServer).
+public struct DispatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of refusal: `invalidInput`, the request itself is wrong (a missing or malformed field, an unknown
+    /// category or CRS); `unauthenticated`, no token or one the store does not know; `forbidden`, the caller is known
+    /// but may not do this; `notFound`, no such incident (or none the caller may see), action or grid; `conflict`,
+    /// the incident's state does not allow the action; `unprocessable`, well-formed but the county cannot take it
+    /// (a point outside every grid, nobody to route to).
+    public enum Kind: Sendable, CaseIterable { case invalidInput, unauthenticated, forbidden, notFound, conflict, unprocessable }
+
     public var kind: Kind
     public var message: String
 
@@ -234,16 +219,16 @@ public struct DispatchError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Timestamps in the API: ISO 8601 UTC with milliseconds.
-enum Timestamp {
-    static func string(_ date: Date) -> String {
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    static func parse(_ text: String) -> Date? {
+    public static func parse(_ text: String) -> Date? {
         if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
         return try? Date.ISO8601FormatStyle().parse(text)
     }
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    public static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 }

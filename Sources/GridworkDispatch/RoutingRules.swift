@@ -75,7 +75,7 @@ public struct RoutingRules: Sendable, Codable, Hashable {
         do {
             return try JSONDecoder().decode(RoutingRules.self, from: data)
         } catch let error as DecodingError {
-            throw StoreError("routing rules \(path): \(JSONInput.describe(error))")
+            throw StoreError("routing rules \(path): \(DecodingErrorText.describe(error))")
         }
     }
 
@@ -209,7 +209,7 @@ public struct IncidentRouter: Sendable {
     /// Decides. `workload` gives open items per staff id (missing means zero).
     public func route(category: String, gridID: String?, workload: [String: Int]) throws -> RoutingDecision {
         guard let rule = rule(for: category) else {
-            throw DispatchError(.badRequest, "unknown category '\(category)'; known categories: "
+            throw DispatchError(.invalidInput, "unknown category '\(category)'; known categories: "
                 + knownCategories.joined(separator: ", ") + " (GET /open311/v2/services.json lists them)")
         }
         let hours = rule.deadlineHours ?? rules.defaultDeadlineHours

@@ -1,6 +1,7 @@
+import DispatchTestSupport
 import Foundation
 import Gridwork
-@testable import GridworkServer
+@testable import GridworkDispatch
 import Testing
 
 @Suite("Lifecycle, rules and tokens")

@@ -163,8 +163,9 @@ public struct GeocodeJob: Sendable {
                 try output.write(w.pointee.out)
                 summary.rows += w.pointee.rows
                 for s in counts.indices { counts[s] += w.pointee.counts[s] }
-                for row in w.pointee.invalid where summary.invalidRows.count < Self.keptInvalidRows {
-                    summary.invalidRows.append(InvalidPointRow(line: nextLine + row.line, id: row.id, reason: row.reason))
+                for var row in w.pointee.invalid where summary.invalidRows.count < Self.keptInvalidRows {
+                    row.line += nextLine
+                    summary.invalidRows.append(row)
                 }
                 nextLine += w.pointee.lines
             }

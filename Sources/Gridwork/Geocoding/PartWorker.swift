@@ -18,12 +18,6 @@ struct SharedParts: @unchecked Sendable {
 /// Parses, transforms, locates and formats one part of a block. Reused block after block; used by one thread at a
 /// time (the concurrent iteration that owns index k), which is what makes its `CoordinateTransformer` safe.
 struct PartWorker {
-    struct Invalid {
-        var line: Int
-        var id: String
-        var reason: String
-    }
-
     let layout: ColumnLayout
     let labels: OutputLabels
     let locator: GridLocator
@@ -36,7 +30,8 @@ struct PartWorker {
     // Outputs of the last `process` call.
     var out: [UInt8] = []
     var counts = [Int](repeating: 0, count: GeocodeStatus.allCases.count)
-    var invalid: [Invalid] = []
+    /// Rows found invalid, their lines relative to the part's first line.
+    var invalid: [InvalidPointRow] = []
     var rows = 0
     /// Line ends in the part (so the next part knows its first line).
     var lines = 0
@@ -159,7 +154,7 @@ struct PartWorker {
     private mutating func reject(_ b: UnsafeBufferPointer<UInt8>, reason: String) {
         let k = rowStart.count - 1
         let id = CSVScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
-        invalid.append(Invalid(line: Int(rowLine[k]), id: id, reason: reason))
+        invalid.append(InvalidPointRow(line: Int(rowLine[k]), id: id, reason: reason))
         positions.append(Position(.nan, .nan))
         valid.append(false)
     }
@@ -196,7 +191,7 @@ struct PartWorker {
         for (k, reason) in failed {
             valid[k] = false
             let id = CSVScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
-            invalid.append(Invalid(line: Int(rowLine[k]), id: id, reason: reason))
+            invalid.append(InvalidPointRow(line: Int(rowLine[k]), id: id, reason: reason))
         }
         invalid.sort { $0.line < $1.line }
     }
@@ -220,7 +215,7 @@ struct PartWorker {
                     hit = locator.locateHit(positions[k], snapMetres: snapMetres)
                     if hit.status == .invalid {
                         let id = CSVScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
-                        invalid.append(Invalid(line: Int(rowLine[k]), id: id, reason: "the transformed point " +
+                        invalid.append(InvalidPointRow(line: Int(rowLine[k]), id: id, reason: "the transformed point " +
                                                "(\(positions[k].x), \(positions[k].y)) is not a valid longitude/latitude"))
                     }
                 }

@@ -44,7 +44,7 @@ let package = Package(
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
             "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib", "SeededRandom",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
         // incident store and its schema, API tokens, incident geocoding, reports; throws `DispatchError`.

@@ -73,5 +73,8 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
         self.featureIndex = featureIndex
     }
 
-    public var description: String { "feature #\(featureIndex) at line \(line), column \(column)" }
+    /// "feature #3 at line 40, column 5"; "feature #3" when the source has no lines (line 0).
+    public var description: String {
+        line > 0 ? "feature #\(featureIndex) at line \(line), column \(column)" : "feature #\(featureIndex)"
+    }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import OrderedCollections
 
-/// One feature as read from a GeoJSON document, with where it was and whether its geometry decoded.
+/// One feature as read from a GeoJSON document (or from any layer source: Gridwork's `FeatureSource`), with where
+/// it was and whether its geometry decoded.
 public struct FeatureRecord: Sendable, Hashable {
     /// Where the feature's object starts in the source, and its index in `features`.
     public var location: SourceLocation

@@ -1,14 +1,15 @@
 import Foundation
 
-/// Parses JSON numbers straight from bytes, without making a `String` per number.
+/// Decimal numbers straight from bytes, without making a `String` per number: the one number parser of the
+/// project, for JSON (the GeoJSON reader) and for CSV fields (the geocoder's point files).
 ///
-/// Fast path (Clinger): when the decimal significand has at most 19 digits and fits in 2^53, and
-/// the decimal exponent is within ±22, the value is one exactly-rounded multiplication or division
-/// of two exactly representable doubles, so it is the correctly rounded result. Everything else
-/// goes to C `strtod` on a NUL-terminated copy in a temporary (stack) buffer, which is what
-/// `Double(String)` uses, so results always equal `Double(String)` for the same text.
-enum NumberParser {
-    enum Outcome {
+/// Fast path (Clinger 1990): when the decimal significand has at most 19 digits and fits in 2^53, and the decimal
+/// exponent is within ±22, the value is one exactly-rounded multiplication or division of two exactly
+/// representable doubles, so it is the correctly rounded result. Everything else goes to C `strtod` on a
+/// NUL-terminated copy in a temporary (stack) buffer, which is what `Double(String)` uses, so results always equal
+/// `Double(String)` for the same text.
+public enum NumberParser {
+    public enum Outcome: Sendable, Equatable {
         /// The value and the number of bytes it took.
         case value(Double, Int)
         /// The token runs to the end of the bytes given and more input may follow.
@@ -17,18 +18,100 @@ enum NumberParser {
         case invalid(String, Int)
     }
 
+    /// What a delimited text field (a CSV cell) holds.
+    public enum FieldOutcome: Sendable, Equatable {
+        case number(Double)
+        /// Nothing but spaces (or `""`).
+        case empty
+        case notNumeric
+    }
+
     /// Exact powers of ten as doubles, 10^0 ... 10^22.
+    @usableFromInline
     static let powersOfTen: [Double] = (0...22).map { exponent in
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
         return value
     }
 
-    private static let two53: UInt64 = 1 << 53
+    @usableFromInline
+    static let two53: UInt64 = 1 << 53
+
+    /// The fast path's exact value of `significand × 10^exponent`, or nil when it does not apply.
+    @inlinable @inline(__always)
+    static func exactValue(_ significand: UInt64, exponent: Int) -> Double? {
+        guard significand <= two53, exponent >= -22, exponent <= 22 else { return nil }
+        var value = Double(significand)
+        if exponent < 0 {
+            value /= powersOfTen[-exponent]
+        } else if exponent > 0 {
+            value *= powersOfTen[exponent]
+        }
+        return value
+    }
+
+    /// A whole text field `b[range]` as a number: spaces and tabs around it and one pair of double quotes are
+    /// ignored; a sign, digits with at most one point (`.5` and `5.` included) take the fast path; anything else
+    /// (exponents, long mantissas, `nan`, `inf`) must be consumed whole by `strtod`.
+    @inlinable
+    public static func parseField(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> FieldOutcome {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi && (b[lo] == 32 || b[lo] == 9) { lo += 1 }
+        while hi > lo && (b[hi - 1] == 32 || b[hi - 1] == 9) { hi -= 1 }
+        if hi - lo >= 2 && b[lo] == 34 && b[hi - 1] == 34 {  // a quoted number
+            lo += 1
+            hi -= 1
+            while lo < hi && (b[lo] == 32 || b[lo] == 9) { lo += 1 }
+            while hi > lo && (b[hi - 1] == 32 || b[hi - 1] == 9) { hi -= 1 }
+        }
+        if lo == hi { return .empty }
+        var i = lo
+        var negative = false
+        if b[i] == 45 || b[i] == 43 {
+            negative = b[i] == 45
+            i += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fraction = 0
+        var sawPoint = false
+        var sawDigit = false
+        while i < hi {
+            let c = b[i]
+            if c >= 48 && c <= 57 {
+                sawDigit = true
+                if mantissa == 0 && c == 48 {
+                    // Leading zeros add no digits.
+                } else {
+                    digits += 1
+                    if digits > 19 { return wholeFieldStrtod(b, lo, hi) }
+                    mantissa = mantissa &* 10 &+ UInt64(c - 48)
+                }
+                if sawPoint { fraction += 1 }
+            } else if c == 46 && !sawPoint {
+                sawPoint = true
+            } else {
+                return wholeFieldStrtod(b, lo, hi)
+            }
+            i += 1
+        }
+        guard sawDigit, let value = exactValue(mantissa, exponent: -fraction) else { return wholeFieldStrtod(b, lo, hi) }
+        return .number(negative ? -value : value)
+    }
+
+    /// `strtod` over a NUL-terminated copy of `b[lo ..< hi]`; the whole field must be consumed.
+    @usableFromInline
+    static func wholeFieldStrtod(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> FieldOutcome {
+        let n = hi - lo
+        guard n < 512 else { return .notNumeric }
+        var consumed = 0
+        let value = strtodCopy(b.baseAddress! + lo, count: n, consumed: &consumed)
+        return consumed == n ? .number(value) : .notNumeric
+    }
 
     /// Parses a number at the start of `bytes`. `complete` says no more input follows `count`.
     @inline(__always)
-    static func parse(_ bytes: UnsafePointer<UInt8>, count: Int, complete: Bool) -> Outcome {
+    public static func parse(_ bytes: UnsafePointer<UInt8>, count: Int, complete: Bool) -> Outcome {
         var i = 0
         @inline(__always) func byte(_ k: Int) -> UInt8? { k < count ? bytes[k] : nil }
 
@@ -105,13 +188,7 @@ enum NumberParser {
         // A number must be followed by a delimiter; at the end of the buffer we cannot tell yet.
         if i == count && !complete { return .needMoreInput }
 
-        if !droppedDigits && significand <= two53 && exponent >= -22 && exponent <= 22 {
-            var value = Double(significand)
-            if exponent < 0 {
-                value /= powersOfTen[-exponent]
-            } else if exponent > 0 {
-                value *= powersOfTen[exponent]
-            }
+        if !droppedDigits, let value = exactValue(significand, exponent: exponent) {
             return .value(negative ? -value : value, i)
         }
         if significand == 0 && !droppedDigits {
@@ -122,11 +199,21 @@ enum NumberParser {
 
     /// `strtod` on a NUL-terminated copy of the token (its grammar was checked by the caller).
     static func strtodCopy(_ bytes: UnsafePointer<UInt8>, count: Int) -> Double {
+        var consumed = 0
+        return strtodCopy(bytes, count: count, consumed: &consumed)
+    }
+
+    /// `strtod` on a NUL-terminated copy of `count` bytes, saying how many it consumed.
+    @usableFromInline
+    static func strtodCopy(_ bytes: UnsafePointer<UInt8>, count: Int, consumed: inout Int) -> Double {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
             let base = buffer.baseAddress!
             bytes.withMemoryRebound(to: CChar.self, capacity: count) { base.update(from: $0, count: count) }
             base[count] = 0
-            return strtod(base, nil)
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(base, &end)
+            consumed = end.map { $0 - base } ?? 0
+            return value
         }
     }
 

@@ -34,7 +34,7 @@ struct CountyInputOptions: ParsableArguments {
                 grids: grids!, county: county, towns: towns, villages: villages, buildings: buildings,
                 households: households, staff: staff, incidents: incidents))
         } catch let failed as ImportFailed {
-            printError(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the layers"))
+            printError(failed.description)
             throw ExitCode(2)
         }
     }

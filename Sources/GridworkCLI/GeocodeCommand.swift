@@ -52,15 +52,17 @@ struct GeocodeCommand: ParsableCommand {
         let buildingList: [Building]
         do {
             if let grids {
-                gridList = try LayerFile.grids(path: grids)
-                buildingList = try buildings.map { try LayerFile.buildings(path: $0) } ?? []
+                (gridList, buildingList) = try LayerReader(policy: .strict, purpose: .geocoding).read { reader, problems in
+                    (reader.grids(grids, problems: &problems),
+                     buildings.map { reader.buildings($0, problems: &problems) } ?? [])
+                }
             } else {
                 let store = try CountyStore(path: db!, create: false)
                 gridList = try store.grids(version: version)
                 buildingList = try store.buildings(version: version)
             }
         } catch let failed as ImportFailed {
-            printError(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the layers"))
+            printError(failed.description)
             throw ExitCode(2)
         }
         let job = GeocodeJob(crs: system, snapMetres: snapMetres, blockBytes: blockKiB << 10, threads: threads)

@@ -50,7 +50,7 @@ struct PlanSourceOptions: ParsableArguments {
             }
             if let from { county = try county.withProposal(directory: from) }
         } catch let failed as ImportFailed {
-            throw PlanFailure(failed.description.replacingOccurrences(of: "import refused", with: "cannot load the county"))
+            throw PlanFailure(failed.description)
         } catch let error as PlanningError {
             throw PlanFailure(error.description)
         }
@@ -65,6 +65,15 @@ struct PlanSourceOptions: ParsableArguments {
 struct PlanFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Builds a proposal with the planner over `source`'s county and writes its folder to `out`, saying what it did;
+/// a planning error becomes a `PlanFailure` with its message.
+func propose(_ source: PlanSourceOptions, out: String, _ make: (GridPlanner) throws -> GridProposal) throws {
+    let started = Date()
+    do {
+        try finish(make(GridPlanner(map: source.map())), out: out, started: started)
+    } catch let error as PlanningError { throw PlanFailure(error.description) }
 }
 
 func finish(_ proposal: GridProposal, out: String, started: Date) throws {
@@ -110,7 +119,6 @@ struct PlanRebalanceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let started = Date()
         var options = RebalanceOptions()
         options.scope = town.map(PlanningScope.town) ?? village.map(PlanningScope.village) ?? .county
         options.count = targetWorkload.map(GridCountRule.targetWorkload) ?? (count == "keep" ? .keep : .keepPerVillage)
@@ -118,9 +126,7 @@ struct PlanRebalanceCommand: ParsableCommand {
         options.lockedGridIDs = Set(lock.flatMap { $0.split(separator: ",").map(String.init) })
         options.seed = seed
         options.movesPerGrid = movesPerGrid
-        do {
-            try finish(GridPlanner(map: source.map()).rebalance(options), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.rebalance(options) }
     }
 }
 
@@ -134,10 +140,7 @@ struct PlanSplitCommand: ParsableCommand {
     @Option(help: "Output folder for the proposal.") var out: String
 
     func run() throws {
-        let started = Date()
-        do {
-            try finish(GridPlanner(map: source.map()).split(gridID: grid, parts: parts, seed: seed), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.split(gridID: grid, parts: parts, seed: seed) }
     }
 }
 
@@ -149,10 +152,7 @@ struct PlanMergeCommand: ParsableCommand {
     @Option(help: "Output folder for the proposal.") var out: String
 
     func run() throws {
-        let started = Date()
-        do {
-            try finish(GridPlanner(map: source.map()).merge(gridIDs: grids), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.merge(gridIDs: grids) }
     }
 }
 
@@ -165,10 +165,7 @@ struct PlanMoveCommand: ParsableCommand {
     @Option(help: "Output folder for the proposal.") var out: String
 
     func run() throws {
-        let started = Date()
-        do {
-            try finish(GridPlanner(map: source.map()).move(buildingIDs: buildings, to: to), out: out, started: started)
-        } catch let error as PlanningError { throw PlanFailure(error.description) }
+        try propose(source, out: out) { try $0.move(buildingIDs: buildings, to: to) }
     }
 }
 
@@ -200,10 +197,7 @@ struct PlanDiffCommand: ParsableCommand {
         if let out {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try report.write(toFile: (out as NSString).appendingPathComponent("diff.md"), atomically: true, encoding: .utf8)
-            let csv = try CSVWriter(path: (out as NSString).appendingPathComponent("moves.csv"))
-            try csv.write(["building_id", "households", "from_grid_id", "to_grid_id"])
-            for m in diff.buildingMoves { try csv.write([m.buildingID, String(m.households), m.from ?? "", m.to ?? ""]) }
-            try csv.close()
+            try diff.writeMoves(to: (out as NSString).appendingPathComponent("moves.csv"))
         }
     }
 }

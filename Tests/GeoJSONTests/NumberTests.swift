@@ -1,3 +1,4 @@
+import Foundation
 import GridworkTestSupport
 import Testing
 @testable import GeoJSON
@@ -142,5 +143,24 @@ import Testing
             let text = format(v)
             #expect(try Self.same(Self.parse(text), v), "\(v) -> \(text)")
         }
+    }
+
+    /// CSV fields (the geocoder's point files): spaces and one pair of quotes around the number are ignored; `+`,
+    /// `.5` and `5.` are taken; the whole field must be a number.
+    @Test func csvFieldsParseExactlyAsSwiftDoes() {
+        let texts = ["119.2345678", "-0.5", "+29.1", "29", "0.000000000000000000001", "1e-3", "119.23456789012345678",
+                     "  30.5 ", "\"120.25\"", "4503599627370497.5", ".5", "5.", "1.7976931348623157e308"]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let got = bytes.withUnsafeBufferPointer { NumberParser.parseField($0, 0..<bytes.count) }
+            let trimmed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "")
+            #expect(got == .number(Double(trimmed)!), "\(text)")
+        }
+        for bad in ["abc", "1.2.3", "12a", "-", "1,5"] {
+            let bytes = Array(bad.utf8)
+            #expect(bytes.withUnsafeBufferPointer { NumberParser.parseField($0, 0..<bytes.count) } == .notNumeric, "\(bad)")
+        }
+        let blank = Array("   ".utf8)
+        #expect(blank.withUnsafeBufferPointer { NumberParser.parseField($0, 0..<blank.count) } == .empty)
     }
 }

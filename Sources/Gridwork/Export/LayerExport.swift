@@ -15,7 +15,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case gpkg
 }
 
-/// Builds the features of one layer with the report attributes joined in.
+/// Builds the features of one layer with the report attributes joined in. Export reads the reports; the reports
+/// module does not know about export (the gap and overlap features are the coverage report's own).
 ///
 /// Households carry only ids and counts unless `includePersonal` (then also the address); incidents carry their
 /// description only with `includePersonal`, since reporters write names and phone numbers into it.
@@ -46,8 +47,8 @@ public struct LayerExport: Sendable {
         case .buildings: try buildingFeatures()
         case .households: try householdFeatures()
         case .incidents: try incidentFeatures()
-        case .gaps: (coverage.gaps + coverage.sliverGaps).map(Self.gapFeature)
-        case .overlaps: (coverage.overlaps + coverage.sliverOverlaps).map(Self.overlapFeature)
+        case .gaps: (coverage.gaps + coverage.sliverGaps).map(\.feature)
+        case .overlaps: (coverage.overlaps + coverage.sliverOverlaps).map(\.feature)
         }
     }
 
@@ -67,24 +68,6 @@ public struct LayerExport: Sendable {
         return features.count
     }
 
-    static func gapFeature(_ gap: CoverageReport.Gap) -> Feature {
-        Feature(id: .string(gap.id), geometry: gap.polygon.geometry, properties: [
-            "gap_id": .string(gap.id), "village_id": gap.villageID.map(JSONValue.string) ?? .null,
-            "town_id": gap.townID.map(JSONValue.string) ?? .null, "area_m2": .number(rounded(gap.areaM2)),
-            "sliver": .bool(gap.sliver),
-        ])
-    }
-
-    static func overlapFeature(_ overlap: CoverageReport.Overlap) -> Feature {
-        Feature(id: .string(overlap.id), geometry: overlap.polygon.geometry, properties: [
-            "overlap_id": .string(overlap.id), "grid_a": .string(overlap.grids.first ?? ""),
-            "grid_b": .string(overlap.grids.last ?? ""), "villages": .string(overlap.villages.joined(separator: ";")),
-            "area_m2": .number(rounded(overlap.areaM2)), "sliver": .bool(overlap.sliver),
-        ])
-    }
-
-    static func rounded(_ v: Double, _ decimals: Double = 100) -> Double { (v * decimals).rounded() / decimals }
-
     func gridFeatures() -> [Feature] {
         let work = Dictionary(workload.grids.map { ($0.gridID, $0) }, uniquingKeysWith: { a, _ in a })
         let invalid = Dictionary(coverage.invalidGrids.map { ($0.gridID, $0.reason) }, uniquingKeysWith: { a, _ in a })
@@ -99,7 +82,7 @@ public struct LayerExport: Sendable {
                 "town_id": grid.townID.map(JSONValue.string) ?? .null,
             ]
             if let w = work[grid.gridID] {
-                p["area_m2"] = .number(Self.rounded(w.areaM2))
+                p["area_m2"] = .number(reportRounded(w.areaM2))
                 p["households"] = .number(Double(w.households))
                 p["residents"] = .number(Double(w.residents))
                 p["buildings"] = .number(Double(w.buildings))
@@ -108,9 +91,9 @@ public struct LayerExport: Sendable {
                 p["open_incidents"] = .number(Double(w.openIncidents))
                 p["grid_workers"] = .number(Double(w.gridWorkers))
                 p["staff"] = .number(Double(w.staff))
-                p["workload_index"] = .number(Self.rounded(w.workloadIndex))
+                p["workload_index"] = .number(reportRounded(w.workloadIndex))
             }
-            p["overlap_area_m2"] = .number(Self.rounded(overlapArea[grid.gridID] ?? 0))
+            p["overlap_area_m2"] = .number(reportRounded(overlapArea[grid.gridID] ?? 0))
             p["invalid_reason"] = invalid[grid.gridID].map(JSONValue.string) ?? .null
             p["crosses_village_boundary"] = .bool(crossing.contains(grid.gridID))
             p["has_full_time_worker"] = .bool(!noWorker.contains(grid.gridID))
@@ -135,10 +118,10 @@ public struct LayerExport: Sendable {
                 "village_id": .string(village.villageID), "name": .string(village.name),
                 "town_id": village.townID.map(JSONValue.string) ?? .null,
                 "grids": .number(Double(r?.grids ?? 0)), "gaps": .number(Double(r?.gaps ?? 0)),
-                "gap_area_m2": .number(Self.rounded(r?.gapAreaM2 ?? 0)), "overlaps": .number(Double(r?.overlaps ?? 0)),
-                "overlap_area_m2": .number(Self.rounded(r?.overlapAreaM2 ?? 0)),
+                "gap_area_m2": .number(reportRounded(r?.gapAreaM2 ?? 0)), "overlaps": .number(Double(r?.overlaps ?? 0)),
+                "overlap_area_m2": .number(reportRounded(r?.overlapAreaM2 ?? 0)),
                 "households": .number(Double(households[village.villageID] ?? 0)),
-                "mean_workload_index": .number(Self.rounded(mean)),
+                "mean_workload_index": .number(reportRounded(mean)),
             ])
         }
     }

@@ -85,6 +85,8 @@ public struct GridLocator: Sendable {
     let gridEdges: [Segment]
     let gridEdgeStart: [Int]
     let gridBoxes: [BoundingBox]
+    /// The extent of the grids in the frame; nil without grids.
+    public let bounds: BoundingBox?
 
     struct Segment: Sendable {
         var a: Position
@@ -122,6 +124,7 @@ public struct GridLocator: Sendable {
         gridEdges = edges
         gridEdgeStart = starts
         gridBoxes = boxes
+        bounds = boxes.dropFirst().reduce(boxes.first) { union, box in union.map { var u = $0; u.extend(box); return u } }
         let sortedBuildings = buildings.sorted { $0.buildingID < $1.buildingID }
         buildingIDs = sortedBuildings.map(\.buildingID)
         if sortedBuildings.isEmpty {

@@ -17,6 +17,10 @@ public struct CSVRecord: Sendable {
 
 /// A streaming RFC 4180 CSV reader: quoted fields with doubled quotes and embedded newlines, LF or CRLF line ends,
 /// an optional UTF-8 byte-order mark. Reads the file in 1 MiB chunks, so a 10-million-row file never sits in memory.
+///
+/// Records are found and split by `CSVScanner`, the byte scanner the geocoder's block path uses; this reader adds
+/// what a row reader needs on top: strings, line numbers, and strict quoting (a quote inside an unquoted field,
+/// text after a closing quote and an unclosed quote are errors naming their line).
 public final class CSVReader {
     public let file: String
     private let handle: FileHandle?
@@ -53,97 +57,92 @@ public final class CSVReader {
     }
 
     private func skipByteOrderMark() throws {
-        if try ensure(3), buffer[position] == 0xEF, buffer[position + 1] == 0xBB, buffer[position + 2] == 0xBF {
+        while buffer.count - position < 3 && !atEnd { try readMore() }
+        if buffer.count - position >= 3, buffer[position] == 0xEF, buffer[position + 1] == 0xBB,
+           buffer[position + 2] == 0xBF {
             position += 3
         }
     }
 
-    /// Makes sure at least `count` unread bytes are buffered, unless the file ends first.
-    private func ensure(_ count: Int) throws -> Bool {
-        while buffer.count - position < count && !atEnd {
-            guard let handle else { atEnd = true; break }
-            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
-            if chunk.isEmpty { atEnd = true; break }
-            if position > 0 {
-                buffer.removeFirst(position)
-                position = 0
-            }
-            buffer.append(contentsOf: chunk)
+    /// Appends the next chunk (dropping the bytes already read); sets `atEnd` when the file has no more.
+    private func readMore() throws {
+        guard !atEnd else { return }
+        guard let handle else { atEnd = true; return }
+        let chunk = try handle.read(upToCount: chunkSize) ?? Data()
+        if chunk.isEmpty { atEnd = true; return }
+        if position > 0 {
+            buffer.removeFirst(position)
+            position = 0
         }
-        return buffer.count - position >= count
+        buffer.append(contentsOf: chunk)
     }
 
     /// The next record, or nil at the end of the file. Blank lines are skipped.
     public func next() throws -> CSVRecord? {
         while true {
-            guard try ensure(1) else { return nil }
+            // A whole record in the buffer, or the rest of the file.
+            var end: Int? = buffer.withUnsafeBufferPointer {
+                CSVScanner.endOfFirstRecord($0, from: position, count: $0.count)
+            }
+            while end == nil && !atEnd {
+                try checkQuoting(complete: false)  // a stray quote would otherwise swallow the rest of the file
+                try readMore()
+                end = buffer.withUnsafeBufferPointer { CSVScanner.endOfFirstRecord($0, from: position, count: $0.count) }
+            }
+            let recordEnd = end ?? buffer.count
+            if recordEnd == position { return nil }
             let startLine = line
-            var fields: [String] = []
-            var field: [UInt8] = []
-            var quoted = false
-            var fieldWasQuoted = false
-            var recordHasContent = false
-            while true {
-                guard try ensure(1) else {
-                    if quoted {
-                        throw CSVError(file: file, line: startLine,
-                                       message: "a quoted field is not closed before the end of the file: add the closing '\"'")
-                    }
-                    break
-                }
-                let byte = buffer[position]
-                position += 1
-                if quoted {
-                    if byte == UInt8(ascii: "\"") {
-                        if try ensure(1), buffer[position] == UInt8(ascii: "\"") {
-                            field.append(byte)
-                            position += 1
-                        } else {
-                            quoted = false
-                        }
-                    } else {
-                        if byte == UInt8(ascii: "\n") { line += 1 }
-                        field.append(byte)
+            let fields = try checkQuoting(complete: true, to: recordEnd)
+            line += buffer[position..<recordEnd].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            position = recordEnd
+            if fields.count == 1 && fields[0].isEmpty { continue }  // a blank line
+            return CSVRecord(line: startLine, fields: buffer.withUnsafeBufferPointer { b in
+                fields.map { CSVScanner.unquoted(b, $0) }
+            })
+        }
+    }
+
+    /// Splits the record `buffer[position ..< end]` into fields and checks their quoting. With `complete: false`
+    /// the record is still growing: its last field may be an open quoted one.
+    @discardableResult
+    private func checkQuoting(complete: Bool, to end: Int? = nil) throws -> [Range<Int>] {
+        let end = end ?? buffer.count
+        return try buffer.withUnsafeBufferPointer { b in
+            let fields = CSVScanner.fields(b, from: position, to: end)
+            func lineOf(_ offset: Int) -> Int {
+                line + b[position..<offset].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            }
+            for (k, field) in fields.enumerated() {
+                guard !field.isEmpty else { continue }
+                if b[field.lowerBound] != 34 {
+                    if let quote = b[field].firstIndex(of: 34) {
+                        throw CSVError(file: file, line: lineOf(quote),
+                                       message: "a '\"' inside an unquoted field: quote the whole field and double the quote")
                     }
                     continue
                 }
-                switch byte {
-                case UInt8(ascii: ","):
-                    fields.append(String(decoding: field, as: UTF8.self))
-                    field.removeAll(keepingCapacity: true)
-                    fieldWasQuoted = false
-                    recordHasContent = true
-                case UInt8(ascii: "\n"):
-                    line += 1
-                    if field.last == UInt8(ascii: "\r"), !fieldWasQuoted { field.removeLast() }
-                    if recordHasContent || !field.isEmpty || fieldWasQuoted {
-                        fields.append(String(decoding: field, as: UTF8.self))
-                        return CSVRecord(line: startLine, fields: fields)
+                // A quoted field: quote pairs inside, then the closing quote, then nothing.
+                var i = field.lowerBound + 1
+                var closed = false
+                while i < field.upperBound {
+                    if b[i] == 34 {
+                        if i + 1 < field.upperBound && b[i + 1] == 34 { i += 2; continue }
+                        closed = true
+                        break
                     }
-                    // A blank line: start the next record.
-                    return try next()
-                case UInt8(ascii: "\""):
-                    if field.isEmpty && !fieldWasQuoted {
-                        quoted = true
-                        fieldWasQuoted = true
-                        recordHasContent = true
-                    } else {
-                        throw CSVError(file: file, line: line,
-                                       message: "a '\"' inside an unquoted field: quote the whole field and double the quote")
-                    }
-                default:
-                    if fieldWasQuoted && byte != UInt8(ascii: "\r") {
-                        throw CSVError(file: file, line: line,
-                                       message: "text after a closing quote: put the whole field inside the quotes")
-                    }
-                    if !(fieldWasQuoted && byte == UInt8(ascii: "\r")) { field.append(byte) }
+                    i += 1
+                }
+                if !closed {
+                    if !complete && k == fields.count - 1 { continue }
+                    throw CSVError(file: file, line: lineOf(field.lowerBound),
+                                   message: "a quoted field is not closed before the end of the file: add the closing '\"'")
+                }
+                if i + 1 < field.upperBound {
+                    throw CSVError(file: file, line: lineOf(i + 1),
+                                   message: "text after a closing quote: put the whole field inside the quotes")
                 }
             }
-            if recordHasContent || !field.isEmpty {
-                fields.append(String(decoding: field, as: UTF8.self))
-                return CSVRecord(line: startLine, fields: fields)
-            }
-            return nil
+            return fields
         }
     }
 }
@@ -208,16 +207,7 @@ public final class CSVWriter {
     public func write(_ fields: [String]) throws {
         for (i, field) in fields.enumerated() {
             if i > 0 { buffer.append(UInt8(ascii: ",")) }
-            if field.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) {
-                buffer.append(UInt8(ascii: "\""))
-                for byte in field.utf8 {
-                    if byte == UInt8(ascii: "\"") { buffer.append(byte) }
-                    buffer.append(byte)
-                }
-                buffer.append(UInt8(ascii: "\""))
-            } else {
-                buffer.append(contentsOf: field.utf8)
-            }
+            buffer.append(contentsOf: CSVFormat.escaped(field).utf8)
         }
         buffer.append(10)
         if buffer.count >= 1 << 20 { try flush() }

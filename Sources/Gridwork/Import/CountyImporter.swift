@@ -42,14 +42,6 @@ public struct ImportSummary: Sendable {
     public var dryRun = false
 }
 
-/// A polygon feature that passed validation.
-struct ValidFeature {
-    var id: String
-    var properties: OrderedDictionary<String, JSONValue>
-    var geometry: Geometry
-    var place: String
-}
-
 /// Reads, validates and stores a county's layers in one transaction: either everything goes in as a new boundary
 /// version, or nothing changes and every problem is reported.
 public struct CountyImporter {
@@ -75,19 +67,14 @@ public struct CountyImporter {
                 transformer = try CoordinateTransformer(from: system, to: .wgs84)
             }
         }
-        let validator = PolygonValidator(context: context, makeValid: options.makeValid)
-
-        let towns = try options.towns.map {
-            try Self.readLayer($0, idField: options.townIDField, validator: validator, transformer: transformer, &problems)
-        }
-        let villages = try options.villages.map {
-            try Self.readLayer($0, idField: options.villageIDField, validator: validator, transformer: transformer, &problems)
-        }
-        let grids = try Self.readLayer(options.grids, idField: options.gridIDField, validator: validator,
-                                  transformer: transformer, &problems)
-        let buildings = try options.buildings.map {
-            try Self.readLayer($0, idField: options.buildingIDField, validator: validator, transformer: transformer, &problems)
-        }
+        let reader = LayerReader(policy: .strict, purpose: .import,
+                                 fields: LayerFields(town: options.townIDField, village: options.villageIDField,
+                                                     grid: options.gridIDField, building: options.buildingIDField),
+                                 makeValid: options.makeValid, transformer: transformer, context: context)
+        let towns = options.towns.map { reader.features(.town, $0, problems: &problems) }
+        let villages = options.villages.map { reader.features(.village, $0, problems: &problems) }
+        let grids = reader.features(.grid, options.grids, problems: &problems)
+        let buildings = options.buildings.map { reader.features(.building, $0, problems: &problems) }
 
         // References between layers: a grid's village must exist, a village's town must exist.
         let previous = try store.currentVersionID()
@@ -152,59 +139,53 @@ public struct CountyImporter {
             let v = SQLiteValue.integer(Int64(version))
             let writer = GeometryRowWriter(context: context)
 
-            if let towns {
-                for f in towns {
-                    let g = try writer.row(f.geometry)
-                    try db.run("""
-                        INSERT INTO town (version_id, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [v, .text(f.id), .text(name(f))] + g)
-                }
-            } else if let previous {
-                try db.run("INSERT INTO town SELECT ?, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2 FROM town WHERE version_id = ?",
+            func optional(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
+            let geometryColumns = ["geometry", "min_x", "min_y", "max_x", "max_y", "area_m2"]
+            /// One feature of a boundary layer: its own columns, then the geometry's.
+            func insert(_ table: String, _ columns: KeyValuePairs<String, SQLiteValue>, _ geometry: Geometry) throws {
+                let names = ["version_id"] + columns.map(\.key) + geometryColumns
+                try db.run("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (" +
+                           Array(repeating: "?", count: names.count).joined(separator: ", ") + ")",
+                           [v] + columns.map(\.value) + (try writer.row(geometry)))
+            }
+            /// A layer not given: the previous version's rows, as they were.
+            func carryOver(_ table: String, _ columns: [String]) throws {
+                guard let previous else { return }
+                let names = (columns + geometryColumns).joined(separator: ", ")
+                try db.run("INSERT INTO \(table) (version_id, \(names)) SELECT ?, \(names) FROM \(table) WHERE version_id = ?",
                            [v, .integer(Int64(previous))])
+            }
+            let fields = reader.fields
+            if let towns {
+                for town in towns.map({ $0.town() }) {
+                    try insert("town", ["town_id": .text(town.townID), "name": .text(town.name)], town.geometry)
+                }
+            } else {
+                try carryOver("town", ["town_id", "name"])
             }
             if let villages {
-                for f in villages {
-                    let g = try writer.row(f.geometry)
-                    try db.run("""
-                        INSERT INTO village (version_id, village_id, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [v, .text(f.id), text(f.properties[options.townIDField]), .text(name(f))] + g)
+                for village in villages.map({ $0.village(fields) }) {
+                    try insert("village", ["village_id": .text(village.villageID), "town_id": optional(village.townID),
+                                           "name": .text(village.name)], village.geometry)
                 }
-            } else if let previous {
-                try db.run("INSERT INTO village SELECT ?, village_id, town_id, name, geometry, min_x, min_y, max_x, max_y, area_m2 FROM village WHERE version_id = ?",
-                           [v, .integer(Int64(previous))])
+            } else {
+                try carryOver("village", ["village_id", "town_id", "name"])
             }
-            for f in grids {
-                let g = try writer.row(f.geometry)
-                var extra = f.properties
-                for key in [options.gridIDField, options.villageIDField, options.townIDField, "name"] {
-                    extra.removeValue(forKey: key)
-                }
-                try db.run("""
-                    INSERT INTO grid (version_id, grid_id, village_id, town_id, name, properties, geometry,
-                                      min_x, min_y, max_x, max_y, area_m2)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [v, .text(f.id), text(f.properties[options.villageIDField]),
-                          text(f.properties[options.townIDField]), .text(name(f)),
-                          .text(JSONValue.object(extra).jsonText)] + g)
+            for grid in grids.map({ $0.grid(fields) }) {
+                try insert("grid", ["grid_id": .text(grid.gridID), "village_id": optional(grid.villageID),
+                                    "town_id": optional(grid.townID), "name": .text(grid.name),
+                                    "properties": .text(grid.extraProperties)], grid.geometry)
             }
             if let buildings {
-                for f in buildings {
-                    let g = try writer.row(f.geometry)
-                    let floors = f.properties["floors"]?.doubleValue.map { SQLiteValue.integer(Int64($0)) } ?? .null
-                    try db.run("""
-                        INSERT INTO building (version_id, building_id, grid_id, village_id, kind, floors, geometry,
-                                              min_x, min_y, max_x, max_y, area_m2)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [v, .text(f.id), text(f.properties[options.gridIDField]),
-                              text(f.properties[options.villageIDField]),
-                              .text(f.properties["kind"]?.stringValue ?? "urban"), floors] + g)
+                for building in buildings.map({ $0.building(fields) }) {
+                    try insert("building", ["building_id": .text(building.buildingID),
+                                            "grid_id": optional(building.gridID), "village_id": optional(building.villageID),
+                                            "kind": .text(building.kind),
+                                            "floors": building.floors.map { .integer(Int64($0)) } ?? .null],
+                               building.geometry)
                 }
-            } else if let previous {
-                try db.run("INSERT INTO building SELECT ?, building_id, grid_id, village_id, kind, floors, geometry, min_x, min_y, max_x, max_y, area_m2 FROM building WHERE version_id = ?",
-                           [v, .integer(Int64(previous))])
+            } else {
+                try carryOver("building", ["building_id", "grid_id", "village_id", "kind", "floors"])
             }
             if let households {
                 try db.run("DELETE FROM household", [])
@@ -244,135 +225,16 @@ public struct CountyImporter {
         }
         return summary
     }
-
-    private func name(_ f: ValidFeature) -> String {
-        f.properties["name"]?.stringValue ?? f.id
-    }
-
-    private func text(_ value: JSONValue?) -> SQLiteValue {
-        value?.identifierValue.map(SQLiteValue.text) ?? .null
-    }
-
-    /// Reads one polygon layer, validating every feature; problems are collected, never thrown,
-    /// except when the file itself cannot be read as GeoJSON.
-    static func readLayer(_ path: String, idField: String, validator: PolygonValidator, transformer: CoordinateTransformer?,
-                   _ problems: inout [ImportProblem]) throws -> [ValidFeature] {
-        let file = fileName(path)
-        let reader: GeoJSONFeatureReader
-        do {
-            reader = try GeoJSONFeatureReader(path: path)
-        } catch {
-            problems.append(ImportProblem(file: file, place: "file", reason: "cannot read the file: \(error)",
-                                          fix: "check the path, and that the file is GeoJSON"))
-            return []
-        }
-        var features: [ValidFeature] = []
-        var seen: [String: String] = [:]
-        while true {
-            let record: FeatureRecord
-            do {
-                guard let next = try reader.next() else { break }
-                record = next
-            } catch {
-                problems.append(ImportProblem(file: file, place: "file", reason: "not valid GeoJSON: \(error)",
-                                              fix: "repair the JSON syntax at that line and column"))
-                return features
-            }
-            let place = record.location.description
-            let id = record.properties[idField]?.identifierValue ?? record.id?.description
-            guard let id, !id.isEmpty else {
-                problems.append(ImportProblem(file: file, place: place, field: idField, reason: "the feature has no id",
-                                              fix: "set the Feature \"id\" or a \"\(idField)\" property " +
-                                                  "(or name the id property with --id-field)"))
-                continue
-            }
-            if let first = seen[id] {
-                problems.append(ImportProblem(file: file, place: place, featureID: id, field: idField,
-                                              reason: "duplicate id: \(id) is also the id of \(first)",
-                                              fix: "give every feature its own id"))
-                continue
-            }
-            seen[id] = place
-            var geometry: Geometry?
-            switch record.geometry {
-            case .failure(let error):
-                problems.append(ImportProblem(file: file, place: place, featureID: id, field: error.path,
-                                              reason: "unreadable geometry: \(error.reason)",
-                                              fix: "write the geometry as GeoJSON Polygon or MultiPolygon coordinates"))
-                continue
-            case .success(let g):
-                geometry = g
-            }
-            if let transformer, let g = geometry {
-                do {
-                    geometry = try transformer.transform(g)
-                } catch {
-                    problems.append(ImportProblem(file: file, place: place, featureID: id, field: "geometry",
-                                                  reason: "cannot transform to longitude/latitude: \(error)",
-                                                  fix: "check that --crs names the file's real CRS"))
-                    continue
-                }
-            }
-            let (valid, found) = validator.validate(
-                geometry, at: PolygonValidator.Place(file: file, place: place, featureID: id))
-            problems += found
-            if let valid {
-                features.append(ValidFeature(id: id, properties: record.properties, geometry: valid, place: place))
-            }
-        }
-        if features.isEmpty && !problems.contains(where: { $0.file == file }) {
-            problems.append(ImportProblem(file: file, place: "file", reason: "the file holds no features",
-                                          fix: "export the layer again; a FeatureCollection needs at least one feature"))
-        }
-        return features
-    }
-}
-
-func fileName(_ path: String) -> String {
-    (path as NSString).lastPathComponent
 }
 
 /// Turns a polygon into the stored columns: WKB, bounding box and geodesic area in square metres.
 struct GeometryRowWriter {
     let context: GEOSContext
 
-
     func row(_ geometry: Geometry) throws -> [SQLiteValue] {
         let wkb = try GEOSGeometry(geometry, context: context).wkb()
         let box = geometry.boundingBox ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0)
         return [.blob(wkb), .real(box.minX), .real(box.minY), .real(box.maxX), .real(box.maxY),
                 .real(Geodesic.area(of: geometry))]
-    }
-}
-
-/// Reads grid and building layers straight from GeoJSON files (for jobs that do not need a database),
-/// with the same validation as an import. Throws `ImportFailed` listing every problem when a feature is bad.
-public enum LayerFile {
-    public static func grids(path: String, idField: String = "grid_id", villageIDField: String = "village_id",
-                             makeValid: Bool = false) throws -> [Grid] {
-        let features = try read(path: path, idField: idField, makeValid: makeValid)
-        return features.map { f in
-            Grid(gridID: f.id, villageID: f.properties[villageIDField]?.identifierValue,
-                 townID: f.properties["town_id"]?.identifierValue,
-                 name: f.properties["name"]?.stringValue ?? f.id, geometry: f.geometry)
-        }
-    }
-
-    public static func buildings(path: String, idField: String = "building_id", makeValid: Bool = false) throws -> [Building] {
-        let features = try read(path: path, idField: idField, makeValid: makeValid)
-        return features.map { f in
-            Building(buildingID: f.id, gridID: f.properties["grid_id"]?.identifierValue,
-                     villageID: f.properties["village_id"]?.identifierValue,
-                     kind: f.properties["kind"]?.stringValue ?? "urban",
-                     floors: f.properties["floors"]?.doubleValue.map { Int($0) }, geometry: f.geometry)
-        }
-    }
-
-    static func read(path: String, idField: String, makeValid: Bool) throws -> [ValidFeature] {
-        var problems: [ImportProblem] = []
-        let validator = PolygonValidator(context: GEOSContext(), makeValid: makeValid)
-        let features = try CountyImporter.readLayer(path, idField: idField, validator: validator, transformer: nil, &problems)
-        if problems.contains(where: { $0.severity == .error }) { throw ImportFailed(problems: problems) }
-        return features
     }
 }

@@ -126,7 +126,7 @@ public struct GridProposal: Sendable {
             let perimeter = frame.perimeter(geometry)
             grids.append(ProposedGrid(gridID: id, villageID: village.villageID, townID: village.townID, name: name,
                                       parcels: sorted, geometry: geometry, counts: counts,
-                                      workload: planningWorkload(counts, weights: map.weights), areaM2: area,
+                                      workload: map.weights.rawWorkload(of: counts), areaM2: area,
                                       polsbyPopper: perimeter > 0 ? 4 * .pi * area / (perimeter * perimeter) : 0,
                                       change: change, locked: gridOfDistrict[d].map(locked.contains) ?? false))
         }

@@ -49,7 +49,7 @@ public struct ParcelMap: Sendable {
     public var incidentWindowStart: String?
 
     /// Workload index of a parcel.
-    public func workload(_ p: Int) -> Double { planningWorkload(parcels[p].counts, weights: weights) }
+    public func workload(_ p: Int) -> Double { weights.rawWorkload(of: parcels[p].counts) }
 
     /// Cuts every village's grids into parcels.
     ///
@@ -70,11 +70,11 @@ public struct ParcelMap: Sendable {
         var buildingLoad = [Double](repeating: 0, count: county.buildings.count)
         for h in county.households {
             if let b = h.buildingID.flatMap({ buildingIndex[$0] }) {
-                buildingLoad[b] += planningWorkload(WorkloadCounts(households: 1, residents: h.residents), weights: weights)
+                buildingLoad[b] += weights.rawWorkload(of: WorkloadCounts(households: 1, residents: h.residents))
             }
         }
         for b in buildingLoad.indices {
-            buildingLoad[b] += planningWorkload(WorkloadCounts(buildings: 1), weights: weights)
+            buildingLoad[b] += weights.rawWorkload(of: WorkloadCounts(buildings: 1))
         }
         var buildingsOfGrid = [[Int]](repeating: [], count: county.grids.count)
         for (b, building) in county.buildings.enumerated() {

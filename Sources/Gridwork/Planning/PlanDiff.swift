@@ -189,3 +189,14 @@ public struct PlanDiff: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension PlanDiff {
+    /// Writes `moves.csv` (`building_id,households,from_grid_id,to_grid_id`): each building that changes grid, with
+    /// its households. The one writer of that file, for proposal folders and `plan diff --out`.
+    public func writeMoves(to path: String) throws {
+        let csv = try CSVWriter(path: path)
+        try csv.write(["building_id", "households", "from_grid_id", "to_grid_id"])
+        for m in buildingMoves { try csv.write([m.buildingID, String(m.households), m.from ?? "", m.to ?? ""]) }
+        try csv.close()
+    }
+}

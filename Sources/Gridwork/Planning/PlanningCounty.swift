@@ -37,7 +37,7 @@ public struct PlanningCounty: Sendable {
                   source: "boundary version \(v)")
     }
 
-    /// Reads a folder in the sample layout, validating like an import (throws `ImportFailed` listing problems).
+    /// Reads a folder in the sample layout, validating like an import (throws `ImportFailed`, purpose `.planning`, listing every problem).
     public init(directory: String) throws {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         for required in ["villages.geojson", "grids.geojson", "buildings.geojson", "households.csv"]
@@ -45,21 +45,18 @@ public struct PlanningCounty: Sendable {
             throw PlanningError("\(directory) has no \(required); a planning folder holds villages.geojson, " +
                                 "grids.geojson, buildings.geojson, households.csv (and incidents.csv, staff.csv)")
         }
-        let villageFeatures = try LayerFile.read(path: path("villages.geojson"), idField: "village_id", makeValid: false)
-        let villages = villageFeatures.map { f in
-            Village(villageID: f.id, townID: f.properties["town_id"]?.identifierValue,
-                    name: f.properties["name"]?.stringValue ?? f.id, geometry: f.geometry)
-        }
-        let grids = try LayerFile.grids(path: path("grids.geojson"))
-        let buildings = try LayerFile.buildings(path: path("buildings.geojson"))
+        let reader = LayerReader(policy: .strict, purpose: .planning)
         var problems: [ImportProblem] = []
+        let villages = reader.villages(path("villages.geojson"), problems: &problems)
+        let grids = reader.grids(path("grids.geojson"), problems: &problems)
+        let buildings = reader.buildings(path("buildings.geojson"), problems: &problems)
         let tables = TableReader(gridIDs: Set(grids.map(\.gridID)), buildingIDs: Set(buildings.map(\.buildingID)))
         let households = try tables.households(path("households.csv"), &problems)
         let incidents = FileManager.default.fileExists(atPath: path("incidents.csv"))
             ? try tables.incidents(path("incidents.csv"), &problems) : []
         let staff = FileManager.default.fileExists(atPath: path("staff.csv"))
             ? try tables.staff(path("staff.csv"), &problems) : []
-        if problems.contains(where: { $0.severity == .error }) { throw ImportFailed(problems: problems) }
+        try reader.refuseOnErrors(problems)
         self.init(villages: villages, grids: grids, buildings: buildings, households: households,
                   incidents: incidents, staff: staff, source: directory)
     }
@@ -75,8 +72,11 @@ public struct PlanningCounty: Sendable {
                                 "(as written by `gridwork plan rebalance --out DIR`)")
         }
         var copy = self
-        copy.grids = try LayerFile.grids(path: gridsPath)
-        copy.buildings = try LayerFile.buildings(path: buildingsPath)
+        let reader = LayerReader(policy: .strict, purpose: .planning)
+        var problems: [ImportProblem] = []
+        copy.grids = reader.grids(gridsPath, problems: &problems)
+        copy.buildings = reader.buildings(buildingsPath, problems: &problems)
+        try reader.refuseOnErrors(problems)
         copy.source = "\(source) with proposal \(directory)"
         return copy
     }

@@ -66,7 +66,7 @@ public struct ProposalWriter {
         let diff = try PlanDiff(before: county, after: proposal.proposedCounty(), weights: proposal.map.weights,
                                 windowDays: proposal.map.windowDays, band: band,
                             villages: Set(proposal.scopeVillageIDs))
-        try Self.writeMoves(diff, to: path("moves.csv"))
+        try diff.writeMoves(to: path("moves.csv"))
         var report = diff.markdown(title: "Proposal: \(proposal.operation)")
         report += "\nSource: \(county.source). Seed \(proposal.seed). Workload: raw workload of the reports' index (WorkloadWeights: households \(proposal.map.weights.households), residents \(proposal.map.weights.residents), buildings \(proposal.map.weights.buildings), area_km2 \(proposal.map.weights.areaKm2), incidents \(proposal.map.weights.incidents), open_incidents \(proposal.map.weights.openIncidents)), incidents of \(proposal.map.windowDays) days"
         if let start = proposal.map.incidentWindowStart { report += ", window from \(start)" }
@@ -92,13 +92,6 @@ public struct ProposalWriter {
         try report.write(toFile: path("report.md"), atomically: true, encoding: .utf8)
         try ProposalPicture(proposal: proposal).map().writePNG(to: path("proposal.png"))
         return diff
-    }
-
-    static func writeMoves(_ diff: PlanDiff, to path: String) throws {
-        let csv = try CSVWriter(path: path)
-        try csv.write(["building_id", "households", "from_grid_id", "to_grid_id"])
-        for m in diff.buildingMoves { try csv.write([m.buildingID, String(m.households), m.from ?? "", m.to ?? ""]) }
-        try csv.close()
     }
 }
 
@@ -142,7 +135,8 @@ public struct PlanApplier {
             throw PlanningError("\(proposalDirectory) is not a proposal folder (grids.geojson and buildings.geojson); " +
                                 "make one with `gridwork plan rebalance --out DIR`")
         }
-        let check = try ProposalCheck.check(villages: try store.villages(), grids: try LayerFile.grids(path: grids))
+        let proposed = try LayerReader(policy: .strict, purpose: .import).read { $0.grids(grids, problems: &$1) }
+        let check = try ProposalCheck.check(villages: try store.villages(), grids: proposed)
         if !check.problems.isEmpty { throw ImportFailed(problems: check.problems) }
         var options = ImportOptions(grids: grids)
         options.buildings = buildings

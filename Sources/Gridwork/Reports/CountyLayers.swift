@@ -71,35 +71,24 @@ extension CountyLayers {
         return layers
     }
 
-    /// Reads the layers from files. Grids are read leniently (invalid geometries are kept and named); every other
-    /// problem (unreadable file, missing id, bad CSV row) throws `ImportFailed` listing each one with its fix.
+    /// Reads the layers from files. Grids are read with `LayerReader`'s `.keepInvalid` policy (an invalid geometry
+    /// is kept and named in `invalidGrids`), the other layers strictly; any error (unreadable file, JSON syntax, a
+    /// missing or duplicate id, a bad CSV row) throws `ImportFailed` (purpose `.report`) listing each one with its fix.
     public static func load(files: CountyFiles) throws -> CountyLayers {
         var problems: [ImportProblem] = []
-        let grids = try readGrids(files.grids, &problems)
-        let validator = PolygonValidator(context: GEOSContext(), makeValid: false)
-        func polygons(_ path: String?, _ idField: String) throws -> [ValidFeature] {
-            guard let path else { return [] }
-            return try CountyImporter.readLayer(path, idField: idField, validator: validator, transformer: nil, &problems)
-        }
-        let towns = try polygons(files.towns, "town_id").map {
-            Town(townID: $0.id, name: $0.properties["name"]?.stringValue ?? $0.id, geometry: $0.geometry)
-        }
-        let villages = try polygons(files.villages, "village_id").map {
-            Village(villageID: $0.id, townID: $0.properties["town_id"]?.identifierValue,
-                    name: $0.properties["name"]?.stringValue ?? $0.id, geometry: $0.geometry)
-        }
-        let countyFeatures = try polygons(files.county, "county_id")
-        let buildings = try polygons(files.buildings, "building_id").map { f in
-            Building(buildingID: f.id, gridID: f.properties["grid_id"]?.identifierValue,
-                     villageID: f.properties["village_id"]?.identifierValue,
-                     kind: f.properties["kind"]?.stringValue ?? "urban",
-                     floors: f.properties["floors"]?.doubleValue.map { Int($0) }, geometry: f.geometry)
-        }
+        let context = GEOSContext()
+        let lenient = LayerReader(policy: .keepInvalid, purpose: .report, context: context)
+        let strict = LayerReader(policy: .strict, purpose: .report, context: context)
+        let grids = lenient.grids(files.grids, problems: &problems)
+        let towns = files.towns.map { strict.towns($0, problems: &problems) } ?? []
+        let villages = files.villages.map { strict.villages($0, problems: &problems) } ?? []
+        let countyFeatures = files.county.map { strict.features($0, idField: "county_id", problems: &problems) } ?? []
+        let buildings = files.buildings.map { strict.buildings($0, problems: &problems) } ?? []
         let tables = TableReader(gridIDs: Set(grids.map(\.gridID)), buildingIDs: Set(buildings.map(\.buildingID)))
         let households = try files.households.map { try tables.households($0, &problems) } ?? []
         let staff = try files.staff.map { try tables.staff($0, &problems) } ?? []
         let incidents = try files.incidents.map { try tables.incidents($0, &problems) } ?? []
-        if problems.contains(where: { $0.severity == .error }) { throw ImportFailed(problems: problems) }
+        try strict.refuseOnErrors(problems)
 
         var layers = CountyLayers(towns: towns, villages: villages, grids: grids, buildings: buildings,
                                   households: households, staff: staff, incidents: incidents)
@@ -110,55 +99,6 @@ extension CountyLayers {
         }
         try layers.checkGridValidity()
         return layers
-    }
-
-    /// Grids straight from GeoJSON: polygonal geometries are kept even when invalid (validity is checked later).
-    static func readGrids(_ path: String, _ problems: inout [ImportProblem]) throws -> [Grid] {
-        let file = fileName(path)
-        let reader: GeoJSONFeatureReader
-        do {
-            reader = try GeoJSONFeatureReader(path: path)
-        } catch {
-            throw ImportFailed(problems: [ImportProblem(file: file, place: "file", reason: "cannot read the file: \(error)",
-                                                        fix: "check the path, and that the file is GeoJSON")])
-        }
-        var grids: [Grid] = []
-        var seen: Set<String> = []
-        while let record = try reader.next() {
-            let place = record.location.description
-            guard let id = record.properties["grid_id"]?.identifierValue ?? record.id?.description, !id.isEmpty else {
-                problems.append(ImportProblem(file: file, place: place, field: "grid_id", reason: "the feature has no id",
-                                              fix: "set the Feature \"id\" or a \"grid_id\" property"))
-                continue
-            }
-            guard seen.insert(id).inserted else {
-                problems.append(ImportProblem(file: file, place: place, featureID: id, field: "grid_id",
-                                              reason: "duplicate id \(id)", fix: "give every grid its own id"))
-                continue
-            }
-            let geometry: Geometry
-            switch record.geometry {
-            case .success(.some(let g)) where g.typeName == "Polygon" || g.typeName == "MultiPolygon":
-                geometry = g
-            case .success(let g):
-                problems.append(ImportProblem(file: file, place: place, featureID: id, field: "geometry",
-                                              reason: "expected a Polygon or MultiPolygon, found \(g?.typeName ?? "null")",
-                                              fix: "export the grid layer as polygons"))
-                continue
-            case .failure(let error):
-                problems.append(ImportProblem(file: file, place: place, featureID: id, field: error.path,
-                                              reason: "unreadable geometry: \(error.reason)",
-                                              fix: "write the geometry as GeoJSON Polygon or MultiPolygon coordinates"))
-                continue
-            }
-            var extra = record.properties
-            for key in ["grid_id", "village_id", "town_id", "name"] { extra.removeValue(forKey: key) }
-            grids.append(Grid(gridID: id, villageID: record.properties["village_id"]?.identifierValue,
-                              townID: record.properties["town_id"]?.identifierValue,
-                              name: record.properties["name"]?.stringValue ?? id, geometry: geometry,
-                              extraProperties: JSONValue.object(extra).jsonText))
-        }
-        return grids
     }
 
     /// Fills `invalidGrids` with GEOS's verdict on every grid.

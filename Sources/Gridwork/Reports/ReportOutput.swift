@@ -32,8 +32,8 @@ public enum ReportOutput {
         let paths = ["coverage.json", "gaps.geojson", "overlaps.geojson", "problems.geojson", "coverage.md"]
             .map { dir.appendingPathComponent($0).path }
         try write(try json(report), paths[0])
-        try writeFeatures((report.gaps + report.sliverGaps).map(LayerExport.gapFeature), paths[1])
-        try writeFeatures((report.overlaps + report.sliverOverlaps).map(LayerExport.overlapFeature), paths[2])
+        try writeFeatures((report.gaps + report.sliverGaps).map(\.feature), paths[1])
+        try writeFeatures((report.overlaps + report.sliverOverlaps).map(\.feature), paths[2])
         try writeFeatures(problemFeatures(report, layers), paths[3])
         try write(Data(markdown(report).utf8), paths[4])
         return paths
@@ -170,3 +170,28 @@ public enum ReportOutput {
         return s
     }
 }
+
+extension CoverageReport.Gap {
+    /// The gap as a feature (gaps.geojson, and the export's gaps layer).
+    public var feature: Feature {
+        Feature(id: .string(id), geometry: polygon.geometry, properties: [
+            "gap_id": .string(id), "village_id": villageID.map(JSONValue.string) ?? .null,
+            "town_id": townID.map(JSONValue.string) ?? .null, "area_m2": .number(reportRounded(areaM2)),
+            "sliver": .bool(sliver),
+        ])
+    }
+}
+
+extension CoverageReport.Overlap {
+    /// The overlap as a feature (overlaps.geojson, and the export's overlaps layer).
+    public var feature: Feature {
+        Feature(id: .string(id), geometry: polygon.geometry, properties: [
+            "overlap_id": .string(id), "grid_a": .string(grids.first ?? ""),
+            "grid_b": .string(grids.last ?? ""), "villages": .string(villages.joined(separator: ";")),
+            "area_m2": .number(reportRounded(areaM2)), "sliver": .bool(sliver),
+        ])
+    }
+}
+
+/// `v` rounded to `1 / decimals` (centimetres or hundredths by default), for report and export attributes.
+func reportRounded(_ v: Double, _ decimals: Double = 100) -> Double { (v * decimals).rounded() / decimals }

@@ -2,52 +2,6 @@ import Foundation
 import GeoJSON
 import GridProjection
 
-/// The weights of the workload index, read from a JSON file (`--weights`); missing keys keep their defaults.
-///
-/// For each grid: `raw = households·w_h + residents·w_r + buildings·w_b + area_km2·w_a + open_incidents·w_o
-/// + Σ_category incidents_in_window(category)·w_i·category_weight(category)` (category weight 1 unless given).
-/// The index is `100 · raw / mean(raw)`: 100 is the county's average grid, 150 carries half as much again.
-public struct WorkloadWeights: Sendable, Hashable, Codable {
-    public var households = 1.0
-    public var residents = 0.0
-    public var buildings = 0.5
-    public var areaKm2 = 2.0
-    public var incidents = 3.0
-    public var openIncidents = 5.0
-    public var categories: [String: Double] = [:]
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case households, residents, buildings, incidents, categories
-        case areaKm2 = "area_km2", openIncidents = "open_incidents"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = WorkloadWeights()
-        households = try c.decodeIfPresent(Double.self, forKey: .households) ?? d.households
-        residents = try c.decodeIfPresent(Double.self, forKey: .residents) ?? d.residents
-        buildings = try c.decodeIfPresent(Double.self, forKey: .buildings) ?? d.buildings
-        areaKm2 = try c.decodeIfPresent(Double.self, forKey: .areaKm2) ?? d.areaKm2
-        incidents = try c.decodeIfPresent(Double.self, forKey: .incidents) ?? d.incidents
-        openIncidents = try c.decodeIfPresent(Double.self, forKey: .openIncidents) ?? d.openIncidents
-        categories = try c.decodeIfPresent([String: Double].self, forKey: .categories) ?? [:]
-    }
-
-    /// Reads a weights file, saying which key is wrong when it cannot.
-    public static func load(path: String) throws -> WorkloadWeights {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ReportError("cannot read the weights file \(path): \(error.localizedDescription)")
-        }
-        do { return try JSONDecoder().decode(WorkloadWeights.self, from: data) } catch {
-            throw ReportError("the weights file \(path) is not valid: \(error); expected a JSON object such as " +
-                              #"{"households": 1, "incidents": 3, "categories": {"dispute": 2}}"#)
-        }
-    }
-}
-
 /// How the workload report is built.
 public struct WorkloadOptions: Sendable, Hashable {
     public var weights = WorkloadWeights()
@@ -97,6 +51,12 @@ public struct WorkloadReport: Sendable, Hashable, Codable {
         public var rawWorkload = 0.0
         /// 100 · raw / county mean.
         public var workloadIndex = 0.0
+
+        /// The inputs of the index.
+        public var counts: WorkloadCounts {
+            WorkloadCounts(households: households, residents: residents, buildings: buildings, areaM2: areaM2,
+                           incidentsByCategory: incidentsByCategory, openIncidents: openIncidents)
+        }
 
         enum CodingKeys: String, CodingKey {
             case name, households, residents, buildings, incidents, staff
@@ -208,13 +168,7 @@ extension WorkloadReport {
         // The index.
         let w = options.weights
         for k in rows.indices {
-            let r = rows[k]
-            var raw = Double(r.households) * w.households + Double(r.residents) * w.residents
-            raw += Double(r.buildings) * w.buildings + r.areaM2 / 1e6 * w.areaKm2 + Double(r.openIncidents) * w.openIncidents
-            for (category, count) in r.incidentsByCategory {
-                raw += Double(count) * w.incidents * (w.categories[category] ?? 1)
-            }
-            rows[k].rawWorkload = raw
+            rows[k].rawWorkload = w.rawWorkload(of: rows[k].counts)
         }
         let values = rows.map(\.rawWorkload)
         let mean = values.reduce(0, +) / Double(values.count)

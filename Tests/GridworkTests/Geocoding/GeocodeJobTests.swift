@@ -39,23 +39,6 @@ import Testing
         #expect(summary.byStatus.values.reduce(0, +) == points.count)
     }
 
-    @Test func numbersParseExactlyAsSwiftDoes() {
-        let texts = ["119.2345678", "-0.5", "+29.1", "29", "0.000000000000000000001", "1e-3", "119.23456789012345678",
-                     "  30.5 ", "\"120.25\"", "4503599627370497.5", ".5", "5.", "1.7976931348623157e308"]
-        for text in texts {
-            let bytes = Array(text.utf8)
-            let got = bytes.withUnsafeBufferPointer { NumberScanner.parse($0, 0..<bytes.count) }
-            let trimmed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "")
-            #expect(got == .number(Double(trimmed)!), "\(text)")
-        }
-        for bad in ["abc", "1.2.3", "12a", "-", "1,5"] {
-            let bytes = Array(bad.utf8)
-            #expect(bytes.withUnsafeBufferPointer { NumberScanner.parse($0, 0..<bytes.count) } == .notNumeric, "\(bad)")
-        }
-        let blank = Array("   ".utf8)
-        #expect(blank.withUnsafeBufferPointer { NumberScanner.parse($0, 0..<blank.count) } == .empty)
-    }
-
     /// Bad rows are reported with their lines and written as `invalid`; every other row still goes through, in order.
     @Test func badRowsAreReportedWithLineNumbers() throws {
         let county = TestCounty(seed: 2)

@@ -74,7 +74,7 @@ import Testing
         let tiny = SampleCountyGenerator(preset: .tiny, seed: 7).generate()
         let scratch = Scratch()
         try tiny.write(to: scratch.path)
-        let grids = try LayerFile.grids(path: scratch.path + "/grids.geojson") + TestCounty(seed: 1).grids
+        let grids = try LayerReader().read { $0.grids(scratch.path + "/grids.geojson", problems: &$1) } + TestCounty(seed: 1).grids
         func forward(_ p: Position) -> Position {
             frame == .gcj02 ? ChineseOffset.wgs84ToGCJ02(p) : ChineseOffset.wgs84ToBD09(p)
         }

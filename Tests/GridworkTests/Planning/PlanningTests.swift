@@ -102,7 +102,7 @@ struct PlanningTests {
             #expect(counts.buildings == row.buildings && counts.incidents == row.incidents)
             #expect(counts.openIncidents == row.openIncidents)
             #expect(abs(counts.areaM2 - row.areaM2) <= 1e-6 * row.areaM2)
-            #expect(abs(planningWorkload(counts, weights: weights) - row.rawWorkload) <= 1e-6 * max(1, row.rawWorkload))
+            #expect(abs(weights.rawWorkload(of: counts) - row.rawWorkload) <= 1e-6 * max(1, row.rawWorkload))
         }
     }
 

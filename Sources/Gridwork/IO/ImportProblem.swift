@@ -47,17 +47,44 @@ public struct ImportProblem: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// An import that was refused; nothing was written. Carries every problem found, not just the first.
+/// Layers or tables that were refused: an import (nothing was written), or the files a report, the planner or the
+/// geocoder was to read. Carries every problem found, not just the first, and what was being done.
 public struct ImportFailed: Error, Sendable, CustomStringConvertible {
-    public var problems: [ImportProblem]
+    /// What the refused input was for; it opens the message.
+    public enum Purpose: Sendable, Hashable {
+        /// `gridwork import` or `plan apply`: nothing was written to the database.
+        case `import`
+        /// Files a coverage or workload report (or an export) reads instead of a database.
+        case report
+        /// A county the planner reads from a folder or a proposal.
+        case planning
+        /// Grids and buildings the geocoder locates points in.
+        case geocoding
 
-    public init(problems: [ImportProblem]) {
+        /// The first words of the message.
+        public var refusal: String {
+            switch self {
+            case .import: "import refused"
+            case .report: "cannot load the layers for the report"
+            case .planning: "cannot load the county for planning"
+            case .geocoding: "cannot load the grids and buildings to geocode against"
+            }
+        }
+    }
+
+    public var problems: [ImportProblem]
+    public var purpose: Purpose
+
+    public init(problems: [ImportProblem], purpose: Purpose = .import) {
         self.problems = problems
+        self.purpose = purpose
     }
 
     public var description: String {
         let errors = problems.filter { $0.severity == .error }
-        var lines = ["import refused: \(errors.count) error(s); nothing was written to the database"]
+        var head = "\(purpose.refusal): \(errors.count) error(s)"
+        if purpose == .import { head += "; nothing was written to the database" }
+        var lines = [head]
         lines += problems.prefix(200).map(\.description)
         if problems.count > 200 { lines.append("... and \(problems.count - 200) more") }
         return lines.joined(separator: "\n")

@@ -1,10 +1,18 @@
 import GeoJSON
 
 /// Reads the CSV tables of an import (households, staff, departments, incidents), checking every row.
-/// A bad row becomes an `ImportProblem` naming its file, line and column; reading goes on.
-struct TableReader {
-    let gridIDs: Set<String>
-    let buildingIDs: Set<String>
+/// A bad row becomes an `ImportProblem` naming its file, line and column; reading goes on. Used by the import, the
+/// reports (files instead of a database) and the planner (a folder in the sample layout).
+public struct TableReader {
+    /// The grid ids rows may name (staff).
+    public let gridIDs: Set<String>
+    /// The building ids rows may name (households, staff); empty: any building id is taken.
+    public let buildingIDs: Set<String>
+
+    public init(gridIDs: Set<String>, buildingIDs: Set<String>) {
+        self.gridIDs = gridIDs
+        self.buildingIDs = buildingIDs
+    }
 
     private func problem(_ table: CSVTable, _ line: Int, _ id: String?, _ field: String?, _ reason: String,
                          _ fix: String) -> ImportProblem {
@@ -55,7 +63,7 @@ struct TableReader {
         return .success(Position(lon, lat))
     }
 
-    func households(_ path: String, _ problems: inout [ImportProblem]) throws -> [Household] {
+    public func households(_ path: String, _ problems: inout [ImportProblem]) throws -> [Household] {
         guard let (table, cols) = open(path, required: ["household_id", "address", "residents"], &problems) else { return [] }
         let lonCol = table.index(of: "lon"), latCol = table.index(of: "lat"), buildingCol = table.index(of: "building_id")
         var result: [Household] = []
@@ -101,7 +109,7 @@ struct TableReader {
         return result
     }
 
-    func staff(_ path: String, _ problems: inout [ImportProblem]) throws -> [StaffMember] {
+    public func staff(_ path: String, _ problems: inout [ImportProblem]) throws -> [StaffMember] {
         guard let (table, cols) = open(path, required: ["staff_id", "role", "name"], &problems) else { return [] }
         let gridCol = table.index(of: "grid_id"), buildingCol = table.index(of: "building_id")
         let phoneCol = table.index(of: "phone"), dutyCol = table.index(of: "on_duty")
@@ -149,7 +157,7 @@ struct TableReader {
         return result
     }
 
-    func departments(_ path: String, _ problems: inout [ImportProblem]) throws -> [Department] {
+    public func departments(_ path: String, _ problems: inout [ImportProblem]) throws -> [Department] {
         guard let (table, cols) = open(path, required: ["department_id", "name", "categories"], &problems) else { return [] }
         var result: [Department] = []
         var seen: Set<String> = []
@@ -168,7 +176,7 @@ struct TableReader {
         return result
     }
 
-    func incidents(_ path: String, _ problems: inout [ImportProblem]) throws -> [IncidentRecord] {
+    public func incidents(_ path: String, _ problems: inout [ImportProblem]) throws -> [IncidentRecord] {
         guard let (table, _) = open(path, required: ["reported_at", "category", "lon", "lat"], &problems) else { return [] }
         guard let idCol = table.index(of: "incident_id") ?? table.index(of: "id") else {
             problems.append(ImportProblem(file: table.reader.file, place: "line 1", field: "incident_id",

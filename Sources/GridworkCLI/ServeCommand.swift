@@ -18,7 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "County database (made by `gridwork import`).") var db: String
     @Option(help: "Port; 0 picks a free one.") var port: Int = 8080
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
-    @Option(help: "Routing rules (JSON; see config/routing.json). Default: built-in rules.") var rules: String?
+    @Option(help: "Routing rules (JSON; see config/routing.json). Default: the shipped config/routing.json, built in.")
+    var rules: String?
     @Option(name: .customLong("sweep-seconds"), help: "Seconds between escalation sweeps.") var sweepSeconds: Int = 60
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.") var maxBodyBytes: Int = 64 * 1024
     @Option(name: .customLong("web-root"), help: "The console page's folder (default: web/ found beside the executable or here).")
@@ -55,7 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
 /// `gridwork token`: API tokens of the dispatch service.
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Manage API tokens of the dispatch service.", subcommands: [Create.self])
+        commandName: "token", abstract: "Manage API tokens of the dispatch service.",
+        subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -85,5 +87,58 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the API tokens: id, role, staff or department, label, created, revoked (no secrets).")
+
+        @Option(help: "County database.") var db: String
+
+        func validate() throws {
+            if !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db): no such file") }
+        }
+
+        func run() async throws {
+            let tokens = try TokenIssuer.open(databasePath: db).store.tokens()
+            print(TokenTable.render(tokens))
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke",
+            abstract: "Revoke an API token by its id (from `gridwork token list`); a running server refuses it at once.")
+
+        @Option(help: "County database.") var db: String
+        @Argument(help: "The token's id.") var id: Int64
+
+        func validate() throws {
+            if !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db): no such file") }
+        }
+
+        func run() async throws {
+            guard try TokenIssuer.open(databasePath: db).store.revokeToken(id: id, now: Date()) else {
+                throw ValidationError("no token \(id); `gridwork token list --db \(db)` shows the ids")
+            }
+            print("token \(id) revoked")
+        }
+    }
+}
+
+/// `gridwork token list`'s table.
+enum TokenTable {
+    static func render(_ tokens: [TokenRecord]) -> String {
+        let header = ["id", "role", "staff/department", "label", "created", "revoked"]
+        let rows = tokens.map { t in
+            [String(t.tokenID), t.role.rawValue, t.staffID ?? t.departmentID ?? "-", t.label.isEmpty ? "-" : t.label,
+             Timestamp.string(t.createdAt), t.revokedAt.map(Timestamp.string) ?? "-"]
+        }
+        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
     }
 }

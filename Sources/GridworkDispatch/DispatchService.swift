@@ -65,7 +65,6 @@ public final class DispatchService: Sendable {
     public let geocoder: IncidentGeocoder
     public let clock: any DispatchClock
     public let logger: Logger
-    private let tokenCache: TokenCache
 
     public var rules: RoutingRules { router.rules }
     public var directory: CountyDirectory { router.directory }
@@ -77,19 +76,19 @@ public final class DispatchService: Sendable {
         self.geocoder = geocoder
         self.clock = clock
         self.logger = logger
-        self.tokenCache = TokenCache()
     }
 
     /// Loads everything from a county database: the directory and locator of the newest boundary version, and
-    /// the routing rules (the built-in defaults when `rulesPath` is nil). Refuses rules that do not fit the county.
+    /// the routing rules (the shipped `config/routing.json`, built in, when `rulesPath` is nil). Refuses rules that do
+    /// not fit the county.
     public static func open(databasePath: String, rulesPath: String?, clock: some DispatchClock = SystemDispatchClock(),
                             logger: Logger = Logger(label: "gridwork.dispatch")) throws -> DispatchService {
         let county = try CountyStore(path: databasePath, create: false)
         let directory = try CountyDirectory.load(from: county)
-        let rules = try rulesPath.map(RoutingRules.load(path:)) ?? RoutingRules()
+        let rules = try rulesPath.map(RoutingRules.load(path:)) ?? RoutingRules.shipped(fittedTo: directory)
         let problems = rules.problems(against: directory)
         if !problems.isEmpty {
-            throw StoreError("routing rules \(rulesPath ?? "(defaults)") do not fit the database:\n  " + problems.joined(separator: "\n  "))
+            throw StoreError("routing rules \(rulesPath ?? "(built in)") do not fit the database:\n  " + problems.joined(separator: "\n  "))
         }
         let geocoder = try IncidentGeocoder(grids: try county.grids(version: directory.versionID),
                                             buildings: try county.buildings(version: directory.versionID),
@@ -101,28 +100,28 @@ public final class DispatchService: Sendable {
 
     // MARK: Authentication
 
-    /// The caller of a token, or an `unauthenticated` error saying how to get one.
+    /// The caller of a token, or an `unauthenticated` error saying how to get one. Every call reads the token's row
+    /// (one indexed read on a pooled reader; no cache), so a token `gridwork token revoke` revokes, from any process,
+    /// is refused from the next request on.
     public func authenticate(token: String?) throws -> Principal {
         guard let token, !token.isEmpty else {
             throw DispatchError(.unauthenticated, "missing API token: send `Authorization: Bearer <token>` (or `api_key` for Open311); "
                 + "`gridwork token create --db ... --role ...` makes one")
         }
-        let hash = APIToken.hash(token)
-        if let cached = tokenCache.get(hash, now: clock.now()) { return cached }
-        guard let stored = try store.token(hash: hash) else {
+        guard let stored = try store.token(hash: APIToken.hash(token)) else {
             throw DispatchError(.unauthenticated, "unknown or revoked API token")
         }
-        let principal = Principal(tokenID: stored.tokenID, role: stored.role, staffID: stored.staffID,
-                                  departmentID: stored.departmentID,
-                                  gridIDs: stored.staffID.map(directory.gridIDs(ofStaff:)) ?? [])
-        tokenCache.put(hash, principal, now: clock.now())
-        return principal
+        return Principal(tokenID: stored.tokenID, role: stored.role, staffID: stored.staffID,
+                         departmentID: stored.departmentID, gridIDs: stored.staffID.map(directory.gridIDs(ofStaff:)) ?? [])
     }
 
     // MARK: Intake
 
     /// Validates, geocodes, routes and stores one report. Nothing is written when any check fails.
-    public func intake(_ request: IntakeRequest, by principal: Principal) throws -> (incident: Incident, created: Bool) {
+    /// `descriptionRequired` is false for Open311, where a report may be its category and place alone (GeoReport v2
+    /// makes `description` optional); the native API requires one.
+    public func intake(_ request: IntakeRequest, by principal: Principal,
+                       descriptionRequired: Bool = true) throws -> (incident: Incident, created: Bool) {
         guard principal.role != .planner else {
             throw DispatchError(.forbidden, "a planner token is read-only; report incidents with a reporter, grid_worker or dispatcher token")
         }
@@ -132,7 +131,9 @@ public final class DispatchService: Sendable {
                 + router.knownCategories.joined(separator: ", "))
         }
         let description = request.description.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !description.isEmpty else { throw DispatchError(.invalidInput, "description is empty: say what happened") }
+        guard !description.isEmpty || !descriptionRequired else {
+            throw DispatchError(.invalidInput, "description is empty: say what happened")
+        }
         guard description.count <= 4000 else { throw DispatchError(.invalidInput, "description is longer than 4,000 characters") }
         if let key = request.idempotencyKey, key.isEmpty || key.count > 200 {
             throw DispatchError(.invalidInput, "idempotency_key must be 1 to 200 characters")
@@ -254,26 +255,5 @@ public final class DispatchService: Sendable {
             throw DispatchError(.forbidden, "reports are for planner, dispatcher and admin tokens")
         }
         return try store.report(from: from, to: to)
-    }
-}
-
-/// Principals of recently seen tokens, for 30 s, so a burst of requests does not hash-look-up each one.
-final class TokenCache: @unchecked Sendable {
-    // Safety: `entries` is read and written only under `lock`.
-    private let lock = NSLock()
-    private var entries: [String: (Principal, Date)] = [:]
-
-    func get(_ hash: String, now: Date) -> Principal? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let (p, at) = entries[hash], now.timeIntervalSince(at) < 30, now >= at else { return nil }
-        return p
-    }
-
-    func put(_ hash: String, _ p: Principal, now: Date) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count > 10_000 { entries.removeAll() }
-        entries[hash] = (p, now)
     }
 }

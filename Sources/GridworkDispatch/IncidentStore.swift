@@ -81,22 +81,22 @@ public struct Escalation: Sendable, Hashable {
 
 /// The dispatch centre's figures for a period.
 public struct DispatchReport: Sendable, Hashable, Codable {
-    public var from: String?
-    public var to: String?
+    @Nullable public var from: String?
+    @Nullable public var to: String?
     public var total: Int
     public var byState: [String: Int]
     public var closed: Int
     /// closed / total.
-    public var closureRate: Double?
+    @Nullable public var closureRate: Double?
     public var resolved: Int
     public var resolvedOnTime: Int
     /// Resolved before the first deadline / resolved.
-    public var onTimeRate: Double?
+    @Nullable public var onTimeRate: Double?
     public var rated: Int
     public var satisfied: Int
     /// Ratings of 4 or 5 / rated.
-    public var satisfactionRate: Double?
-    public var averageRating: Double?
+    @Nullable public var satisfactionRate: Double?
+    @Nullable public var averageRating: Double?
     public var escalated: Int
     /// Incidents that repeat an earlier report of the same category at the same place.
     public var repeatReports: Int
@@ -105,7 +105,7 @@ public struct DispatchReport: Sendable, Hashable, Codable {
     public struct RepeatPlace: Sendable, Hashable, Codable {
         public var category: String
         public var place: String
-        public var gridID: String?
+        @Nullable public var gridID: String?
         public var reports: Int
     }
 }
@@ -116,6 +116,17 @@ public struct StoredToken: Sendable, Hashable {
     public var role: TokenRole
     public var staffID: String?
     public var departmentID: String?
+}
+
+/// A token as `gridwork token list` shows it: everything but the secret (which is not stored) and its hash.
+public struct TokenRecord: Sendable, Hashable {
+    public var tokenID: Int64
+    public var role: TokenRole
+    public var staffID: String?
+    public var departmentID: String?
+    public var label: String
+    public var createdAt: Date
+    public var revokedAt: Date?
 }
 
 /// Persistence of the dispatch service. `DispatchService` takes any implementation; production uses
@@ -139,6 +150,10 @@ public protocol IncidentStore: Sendable {
     func token(hash: String) throws -> StoredToken?
     func createToken(hash: String, role: TokenRole, staffID: String?, departmentID: String?, label: String,
                      now: Date) throws -> Int64
+    /// Every token, oldest first, revoked ones included.
+    func tokens() throws -> [TokenRecord]
+    /// Marks a token revoked; false when there is no such token. Revoking twice keeps the first time.
+    func revokeToken(id: Int64, now: Date) throws -> Bool
 }
 
 /// The SQLite implementation: one `SQLiteDatabase` (one writer under a lock, pooled WAL readers).
@@ -422,6 +437,29 @@ public final class SQLiteIncidentStore: IncidentStore {
                       [.text(hash), .text(role.rawValue), SQLiteValue(staffID), SQLiteValue(departmentID), .text(label),
                        .integer(Timestamp.millis(now))])
             return c.lastInsertRowID
+        }
+    }
+
+    public func tokens() throws -> [TokenRecord] {
+        try database.read { c in
+            try c.query("SELECT token_id, role, staff_id, department_id, label, created_at, revoked_at FROM dispatch_token ORDER BY token_id")
+                .compactMap { r in
+                    TokenRole(rawValue: r[1].stringValue ?? "").map {
+                        TokenRecord(tokenID: r[0].int64Value ?? 0, role: $0, staffID: r[2].stringValue,
+                                    departmentID: r[3].stringValue, label: r[4].stringValue ?? "",
+                                    createdAt: Timestamp.date(millis: r[5].int64Value ?? 0),
+                                    revokedAt: r[6].int64Value.map(Timestamp.date(millis:)))
+                    }
+                }
+        }
+    }
+
+    public func revokeToken(id: Int64, now: Date) throws -> Bool {
+        try database.write { c in
+            guard try !c.query("SELECT 1 FROM dispatch_token WHERE token_id = ?", [.integer(id)]).isEmpty else { return false }
+            try c.run("UPDATE dispatch_token SET revoked_at = coalesce(revoked_at, ?) WHERE token_id = ?",
+                      [.integer(Timestamp.millis(now)), .integer(id)])
+            return true
         }
     }
 }

@@ -11,7 +11,7 @@ public enum DispatchServer {
     public struct Options: Sendable {
         /// The county database (made by `gridwork import`).
         public var databasePath: String
-        /// Routing rules (JSON, `config/routing.json`); nil takes the built-in rules.
+        /// Routing rules (JSON, `config/routing.json`); nil takes the shipped rules built in (`RoutingRules.shipped`).
         public var rulesPath: String?
         public var host: String
         /// 0 picks a free port (reported to `onListening`).
@@ -20,7 +20,7 @@ public enum DispatchServer {
         public var maxBodyBytes: Int
         /// How often the escalation sweep runs (it also runs once at start-up).
         public var sweepInterval: Duration
-        /// Whether to serve the web console at `/` (and its map endpoints).
+        /// Whether to serve the web console's page and assets at `/` (the map endpoints are served either way).
         public var console: Bool
         /// The console page's folder; nil searches (`ConsoleAssets.defaultWebRoots`).
         public var webRoot: String?
@@ -46,6 +46,7 @@ public enum DispatchServer {
 
     /// Serves until shut down. `onListening` gets the host and port once requests are accepted (by default it
     /// writes `listening on HOST:PORT` straight to standard output, unbuffered, so a supervisor sees it at once).
+    /// The rules loaded are written to standard output first (`rulesLine`).
     /// A console whose files are missing throws `ConsoleError` with the fix before anything listens.
     public static func run(_ options: Options,
                            onListening: @escaping @Sendable (String, Int) async -> Void = { host, port in
@@ -54,10 +55,9 @@ public enum DispatchServer {
         var logger = Logger(label: "gridwork.dispatch")
         logger.logLevel = options.logLevel
         let service = try DispatchService.open(databasePath: options.databasePath, rulesPath: options.rulesPath, logger: logger)
-        let console = options.console
-            ? try Console.open(databasePath: options.databasePath, service: service, webRoot: options.webRoot,
-                               leafletDirectory: options.leafletDirectory)
-            : nil
+        FileHandle.standardOutput.write(Data((rulesLine(service.rules, path: options.rulesPath) + "\n").utf8))
+        let console = try Console.open(databasePath: options.databasePath, service: service, page: options.console,
+                                       webRoot: options.webRoot, leafletDirectory: options.leafletDirectory)
         let serverOptions = DispatchServerOptions(host: options.host, port: options.port,
                                                   limits: ServerLimits(maxBodyBytes: options.maxBodyBytes),
                                                   sweepInterval: options.sweepInterval)
@@ -66,6 +66,21 @@ public enum DispatchServer {
             await onListening(host, port)
         }
         try await app.runService()
+    }
+}
+
+extension DispatchServer {
+    /// Which routing rules a server loaded, for its start-up output: the file or the built-in shipped rules, how many
+    /// categories go to grid workers and to departments, and shipped categories left out for want of a department.
+    static func rulesLine(_ rules: RoutingRules, path: String?) -> String {
+        let grid = rules.categories.values.filter { $0.owner == .grid }.count
+        let counts = "\(grid) categories to grid workers, \(rules.categories.count - grid) to departments"
+        guard let path else {
+            let left = Set(RoutingRules.shipped.categories.keys).subtracting(rules.categories.keys).sorted()
+            return "routing rules: built in (the shipped config/routing.json; --rules FILE for the county's own): \(counts)"
+                + (left.isEmpty ? "" : "; left out, no department lists them: " + left.joined(separator: ", "))
+        }
+        return "routing rules: \(path): \(counts)"
     }
 }
 
@@ -89,11 +104,10 @@ struct DispatchServerOptions: Sendable {
 typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
 
 /// The router: `/api/v1` (native JSON), `/open311/v2` (GeoReport v2) and `/health`; with a `console`, also the
-/// web console at `/` and its map endpoints.
+/// map endpoints (report layers, grid detail, `/me`, departments) and, when it has its files, the page at `/`.
 func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits(),
                  console: Console? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: DispatchErrorMiddleware())
     let api = IncidentController<BasicRequestContext>(
         service: service, limits: limits, gridsGeoJSON: MapLayers.grids(service.geocoder.grids, directory: service.directory))
     let open311 = Open311Controller<BasicRequestContext>(service: service, limits: limits)
@@ -118,10 +132,14 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         (.get, "/api/v1/departments", map?.departments),
         (.get, "/api/v1/me", map?.me),
         (.get, "/open311/v2/services.json", open311.services),
+        (.get, "/open311/v2/services/:file", open311.definition),
         (.post, "/open311/v2/requests.json", open311.create),
         (.get, "/open311/v2/requests.json", open311.list),
         (.get, "/open311/v2/requests/:file", open311.show),
     ]
+    router.add(middleware: DispatchErrorMiddleware(routes: endpoints.compactMap { method, path, handler in
+        handler.map { _ in (method, path) }
+    }, maxBodyBytes: limits.maxBodyBytes))
     for case let (method, path, handler?) in endpoints {
         router.on(RouterPath(path), method: method, use: handler)
     }

@@ -114,16 +114,17 @@ struct ConsoleAssets: Sendable {
     }
 }
 
-/// What the console needs besides the dispatch service: its files and the report layers.
+/// What the console needs besides the dispatch service: its files and the report layers. Without files
+/// (`--no-console`) the map endpoints are still served; only the page and its assets go.
 struct Console: Sendable {
-    let assets: ConsoleAssets
+    let assets: ConsoleAssets?
     let reports: ReportLayerCache
 
-    /// Reads the assets (failing at once if they are missing) and starts computing the reports of the version the
-    /// service serves from `databasePath`.
-    static func open(databasePath: String, service: DispatchService, webRoot: String? = nil,
+    /// Reads the assets when `page` is true (failing at once if they are missing) and starts computing the reports
+    /// of the version the service serves from `databasePath`.
+    static func open(databasePath: String, service: DispatchService, page: Bool = true, webRoot: String? = nil,
                             leafletDirectory: String? = nil) throws -> Console {
-        Console(assets: try ConsoleAssets.load(webRoot: webRoot, leafletDirectory: leafletDirectory),
+        Console(assets: page ? try ConsoleAssets.load(webRoot: webRoot, leafletDirectory: leafletDirectory) : nil,
                 reports: ReportLayerCache(databasePath: databasePath, version: service.directory.versionID))
     }
 }
@@ -134,18 +135,17 @@ struct ConsoleController<Context: RequestContext> {
     let service: DispatchService
     let console: Console
 
-    /// Page routes, at the root.
+    /// Page routes, at the root (none without the page).
     var pageRoutes: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
-        for path in console.assets.files.keys.sorted() {
-            routes.get(RouterPath(path), use: asset(path))
+        for (path, file) in (console.assets?.files ?? [:]).sorted(by: { $0.key < $1.key }) {
+            routes.get(RouterPath(path), use: asset(file))
         }
         return routes
     }
 
-    func asset(_ path: String) -> @Sendable (Request, Context) async throws -> Response {
-        let file = console.assets.files[path]!
-        return { _, _ in
+    func asset(_ file: ConsoleAssets.File) -> @Sendable (Request, Context) async throws -> Response {
+        { _, _ in
             Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "no-cache"],
                      body: ResponseBody(byteBuffer: file.bytes))
         }
@@ -243,8 +243,8 @@ struct ConsoleController<Context: RequestContext> {
 
     struct MeView: Encodable {
         var role: String
-        var staffId: String?
-        var departmentId: String?
+        @Nullable var staffId: String?
+        @Nullable var departmentId: String?
         var gridIds: [String]
         var boundaryVersion: Int
     }

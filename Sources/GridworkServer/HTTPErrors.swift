@@ -39,19 +39,64 @@ enum ErrorAnswer {
     }
 }
 
-/// Turns `DispatchError`s into `HTTPError`s with their message, and any other failure (SQLite, I/O) into a 500
-/// that is logged with its detail.
+/// Answers of the HTTP layer itself, with the message every answer carries.
+enum HTTPErrors {
+    /// A body over the limit: 413 stating it (`body is larger than 64 KiB`).
+    static func tooLarge(limit: Int) -> HTTPError {
+        let size = limit % 1024 == 0 ? "\(limit / 1024) KiB" : "\(limit) bytes"
+        return HTTPError(.contentTooLarge, message: "body is larger than \(size) (the server's --max-body-bytes)")
+    }
+
+    /// What an unmatched request gets: 405 with `Allow` when the path has routes for other methods, else 404.
+    static func unmatched(_ request: Request, routes: [(HTTPRequest.Method, String)]) -> HTTPError {
+        let path = request.uri.path
+        let allowed = routes.filter { matches(path, $0.1) }.map(\.0.rawValue)
+        guard allowed.isEmpty else {
+            let list = Array(Set(allowed)).sorted().joined(separator: ", ")
+            return HTTPError(.methodNotAllowed, headers: [.allow: list],
+                             message: "\(request.method) is not allowed on \(path); allowed: \(list)")
+        }
+        return HTTPError(.notFound, message: "no route \(request.method) \(path); docs/api.md lists the routes")
+    }
+
+    /// Whether a path fits a route pattern (`/api/v1/incidents/:id`: `:name` is any one segment).
+    static func matches(_ path: String, _ pattern: String) -> Bool {
+        let parts = path.split(separator: "/"), want = pattern.split(separator: "/")
+        return parts.count == want.count && zip(parts, want).allSatisfy { $1.hasPrefix(":") || $0 == $1 }
+    }
+}
+
+/// Turns every failure into an answer with a message: `DispatchError`s into `HTTPError`s with theirs, the router's
+/// bare 404 into 404 or 405 saying what exists, a 413 into one stating the limit, any other failure (SQLite, I/O) into a 500 that is logged with its
+/// detail. Under `/open311/` the answer is Open311's error array instead of `{"error": {"message"}}`.
 struct DispatchErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The routes served (method, pattern), to tell 405 from 404.
+    var routes: [(HTTPRequest.Method, String)] = []
+    /// The body limit, stated in a 413 (`ServerLimits.maxBodyBytes`).
+    var maxBodyBytes = ServerLimits().maxBodyBytes
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let error: HTTPError
         do {
             return try await next(request, context)
-        } catch let error as DispatchError {
-            throw error.httpError
-        } catch let error as any HTTPResponseError {
-            throw error
+        } catch let failure as DispatchError {
+            error = failure.httpError
+        } catch let failure as HTTPError where failure.body != nil {
+            error = failure
+        } catch let failure as any HTTPResponseError {
+            // Hummingbird's own answers without a message: the router's 404, NIO's too-many-bytes 413, ...
+            error = switch failure.status {
+            case .notFound: HTTPErrors.unmatched(request, routes: routes)
+            case .contentTooLarge: HTTPErrors.tooLarge(limit: maxBodyBytes)
+            default: HTTPError(failure.status, message: failure.status.reasonPhrase)
+            }
         } catch {
             context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             throw HTTPError(.internalServerError, message: "internal error; the server log has the detail")
         }
+        guard request.uri.path.hasPrefix("/open311/") else { throw error }
+        var response = Open311Controller<Context>.error(error.status, error.body ?? error.status.reasonPhrase)
+        response.headers.append(contentsOf: error.headers)
+        return response
     }
 }

@@ -152,6 +152,6 @@ struct EscalationRow: Codable {
 struct CategoryRow: Codable {
     var code: String
     var owner: CategoryOwner
-    var department: String?
+    @Nullable var department: String?
     var deadlineHours: Double
 }

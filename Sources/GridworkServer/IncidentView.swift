@@ -20,25 +20,29 @@ struct IncidentView: Codable, Sendable, Hashable {
     var state: IncidentState
     var location: Location
     var address: String
-    var gridId, buildingId, villageId, townId: String?
+    @Nullable var gridId: String?
+    @Nullable var buildingId: String?
+    @Nullable var villageId: String?
+    @Nullable var townId: String?
     var geocodeStatus: String
     var assignee: Assignee
     var escalationLevel: String
     /// ISO 8601 UTC with milliseconds (`Timestamp`).
     var reportedAt, dueAt, updatedAt: String
-    var resolvedAt, closedAt: String?
-    var rating: Int?
+    @Nullable var resolvedAt: String?
+    @Nullable var closedAt: String?
+    @Nullable var rating: Int?
     /// Only for dispatchers, admins and the reporting token.
-    var reporterContact: String?
-    var idempotencyKey: String?
+    @Nullable var reporterContact: String?
+    @Nullable var idempotencyKey: String?
     var routingReason: String
-    var repeatOf: Int64?
-    /// Only in `GET /api/v1/incidents/{id}`.
+    @Nullable var repeatOf: Int64?
+    /// Only in `GET /api/v1/incidents/{id}` (left out of lists, not null).
     var history: [EventView]?
 
     struct EventView: Codable, Sendable, Hashable {
         var at, actor, action: String
-        var from: IncidentState?
+        @Nullable var from: IncidentState?
         var to: IncidentState
         var note: String
     }

@@ -24,12 +24,28 @@ enum APIJSON {
     }
 }
 
-/// Reading request bodies: a size limit, and decoding errors turned into messages naming the field to fix.
+/// Reading request bodies: a size limit stated in the refusal, the content type, and decoding errors turned into
+/// messages naming the field to fix.
 enum JSONInput {
-    /// Collects the body (at most `limit` bytes; more is a 413) and decodes it.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int, what: String) async throws -> T {
+    /// Collects the body (at most `limit` bytes; more is a 413 that states the limit).
+    static func body(of request: Request, limit: Int) async throws -> ByteBuffer {
         var request = request
-        let buffer = try await request.collectBody(upTo: limit)
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {  // NIOTooManyBytesError
+            throw HTTPErrors.tooLarge(limit: limit)
+        }
+    }
+
+    /// Checks the content type, collects the body (at most `limit` bytes) and decodes it. A body without a
+    /// `Content-Type` is read as JSON (scripts and simple clients often send none); any other type than
+    /// `application/json` (or `application/...+json`) is a 415.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int, what: String) async throws -> T {
+        if let contentType = request.headers[.contentType], !isJSON(contentType) {
+            throw HTTPError(.unsupportedMediaType, message: "Content-Type \(contentType) is not JSON: send \(what) as JSON "
+                + "with Content-Type: application/json")
+        }
+        let buffer = try await body(of: request, limit: limit)
         if buffer.readableBytes == 0 {
             throw DispatchError(.invalidInput, "the request body is empty: send \(what) as JSON with Content-Type: application/json")
         }
@@ -40,11 +56,15 @@ enum JSONInput {
         }
     }
 
+    /// `application/json`, `application/geo+json`, ... with or without parameters (`; charset=utf-8`).
+    static func isJSON(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
+    }
+
     /// The body as UTF-8 text (for forms), at most `limit` bytes.
     static func text(of request: Request, limit: Int) async throws -> String {
-        var request = request
-        let buffer = try await request.collectBody(upTo: limit)
-        return String(decoding: buffer.readableBytesView, as: UTF8.self)
+        String(decoding: try await body(of: request, limit: limit).readableBytesView, as: UTF8.self)
     }
 }
 

@@ -33,7 +33,7 @@ struct Open311Controller<Context: RequestContext> {
 
     struct Created: Codable {
         var serviceRequestId, serviceNotice: String
-        var accountId: String?
+        @Nullable var accountId: String?
     }
 
     struct ErrorEntry: Codable {
@@ -73,6 +73,22 @@ struct Open311Controller<Context: RequestContext> {
         }
     }
 
+    /// A service definition (`GET services/{code}.json`): gridwork's services have no attributes.
+    struct Definition: Codable {
+        var serviceCode: String
+        var attributes: [String]
+    }
+
+    @Sendable func definition(_ request: Request, context: Context) async throws -> Response {
+        await open311 {
+            let code = try Self.jsonFile(context, what: "service_code", example: "services/{service_code}.json")
+            guard service.router.rule(for: code) != nil else {
+                throw DispatchError(.notFound, "unknown service_code '\(code)'; GET /open311/v2/services.json lists them")
+            }
+            return try JSONOutput.response(Definition(serviceCode: code, attributes: []))
+        }
+    }
+
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         await open311 {
             let form = Self.parseForm(try await JSONInput.text(of: request, limit: limits.maxBodyBytes))
@@ -92,7 +108,7 @@ struct Open311Controller<Context: RequestContext> {
                 category: code, description: form["description"] ?? "",
                 location: .init(x: long, y: lat, crs: form["crs"]), address: form["address_string"],
                 reporterContact: contact, idempotencyKey: request.idempotencyKeyHeader)
-            let (incident, created) = try service.intake(intake, by: principal)
+            let (incident, created) = try service.intake(intake, by: principal, descriptionRequired: false)
             return try JSONOutput.response(
                 [Created(serviceRequestId: String(incident.id),
                          serviceNotice: "routed to \(incident.assigneeKind.rawValue) \(incident.assigneeID); due \(Timestamp.string(incident.dueAt))",
@@ -107,48 +123,61 @@ struct Open311Controller<Context: RequestContext> {
             let params = request.uri.queryParameters
             var query = IncidentQuery()
             if let ids = params.get("service_request_id"), !ids.isEmpty {
+                // GeoReport v2: service_request_id overrides every other filter (apps refresh the ids they track).
                 query.ids = try ids.split(separator: ",").map { part in
                     guard let id = Int64(part.trimmingCharacters(in: .whitespaces)) else {
                         throw DispatchError(.invalidInput, "service_request_id '\(part)' is not a request id")
                     }
                     return id
                 }
-            }
-            if let codes = params.get("service_code"), !codes.isEmpty { query.categories = codes.split(separator: ",").map(String.init) }
-            if let status = params.get("status"), !status.isEmpty {
-                var states: [IncidentState] = []
-                for s in status.split(separator: ",") {
-                    switch s {
-                    case "open": states += IncidentState.openStates
-                    case "closed": states += IncidentState.allCases.filter { !$0.isOpen }
-                    default: throw DispatchError(.invalidInput, "status=\(s): Open311 status is open or closed")
-                    }
-                }
-                query.states = states
-            }
-            query.reportedFrom = try Self.date(params.get("start_date"), "start_date")
-            query.reportedTo = try Self.date(params.get("end_date"), "end_date")
-            if query.ids == nil && query.reportedFrom == nil {
-                // The standard's default window: the last 90 days.
-                query.reportedFrom = service.clock.now() - 90 * 86_400
+            } else {
+                query = try Self.filters(request, now: service.clock.now())
             }
             query.limit = 1000
             return try JSONOutput.response(try service.incidents(query, for: principal).map(entry))
         }
     }
 
+    /// `service_code`, `status`, `start_date`, `end_date`; without `start_date` the standard's default window, the
+    /// last 90 days.
+    static func filters(_ request: Request, now: Date) throws -> IncidentQuery {
+        let params = request.uri.queryParameters
+        var query = IncidentQuery()
+        if let codes = params.get("service_code"), !codes.isEmpty { query.categories = codes.split(separator: ",").map(String.init) }
+        if let status = params.get("status"), !status.isEmpty {
+            var states: [IncidentState] = []
+            for s in status.split(separator: ",") {
+                switch s {
+                case "open": states += IncidentState.openStates
+                case "closed": states += IncidentState.allCases.filter { !$0.isOpen }
+                default: throw DispatchError(.invalidInput, "status=\(s): Open311 status is open or closed")
+                }
+            }
+            query.states = states
+        }
+        query.reportedFrom = try date(params.get("start_date"), "start_date") ?? now - 90 * 86_400
+        query.reportedTo = try date(params.get("end_date"), "end_date")
+        return query
+    }
+
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         await open311 {
             let principal = try service.authenticate(token: request.apiToken)
-            let file = context.parameters.get("file") ?? ""
-            guard file.hasSuffix(".json") else {
-                throw DispatchError(.invalidInput, "only the JSON format is served: GET /open311/v2/requests/{id}.json")
-            }
-            guard let id = Int64(file.dropLast(5)) else {
-                throw DispatchError(.invalidInput, "'\(file.dropLast(5))' is not a service_request_id")
+            let name = try Self.jsonFile(context, what: "service_request_id", example: "requests/{id}.json")
+            guard let id = Int64(name) else {
+                throw DispatchError(.invalidInput, "'\(name)' is not a service_request_id")
             }
             return try JSONOutput.response([entry(try service.incident(id: id, for: principal))])
         }
+    }
+
+    /// The name in a `{name}.json` path segment; other formats are refused (JSON only).
+    static func jsonFile(_ context: Context, what: String, example: String) throws -> String {
+        let file = context.parameters.get("file") ?? ""
+        guard file.hasSuffix(".json"), file.count > 5 else {
+            throw DispatchError(.invalidInput, "only the JSON format is served: GET /open311/v2/\(example) (\(what))")
+        }
+        return String(file.dropLast(5))
     }
 
     func entry(_ i: Incident) -> RequestEntry {

@@ -1,6 +1,7 @@
 import Foundation
 import GeoJSON
 import Gridwork
+import GridworkDispatch
 import Hummingbird
 import OrderedCollections
 
@@ -80,18 +81,19 @@ struct ReportLayers: Sendable {
 struct GridDetail: Sendable, Hashable, Encodable {
     struct Staff: Sendable, Hashable, Encodable {
         var staffId, name, role: String
-        var buildingId: String?
+        @Nullable var buildingId: String?
         var onDuty: Bool
         /// Shown to dispatcher and admin tokens only (nil for the others).
-        var phone: String?
+        @Nullable var phone: String?
     }
 
     var gridId, name: String
-    var villageId, townId: String?
+    @Nullable var villageId: String?
+    @Nullable var townId: String?
     var boundaryVersion: Int
-    var workload: WorkloadReport.GridWorkload?
+    @Nullable var workload: WorkloadReport.GridWorkload?
     var hasFullTimeWorker, crossesVillageBoundary: Bool
-    var invalidReason: String?
+    @Nullable var invalidReason: String?
     var overlapsWith: [String]
     var staff: [Staff]
 

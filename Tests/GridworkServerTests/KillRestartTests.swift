@@ -21,10 +21,13 @@ final class ServerProcess: @unchecked Sendable {
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        // Wait for "listening on HOST:PORT".
+        // Wait for "listening on HOST:PORT" (after the line naming the routing rules).
         var text = ""
         let deadline = Date() + 30
-        while !text.contains("\n") {
+        func listening() -> Bool {
+            text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains { $0.hasPrefix("listening on ") }
+        }
+        while !listening() {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty {
                 if Date() > deadline || !process.isRunning { throw StoreError("gridwork serve did not start: \(text)") }

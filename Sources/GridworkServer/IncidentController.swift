@@ -41,9 +41,9 @@ struct IncidentController<Context: RequestContext> {
         let principal = try service.authenticate(token: request.apiToken)
         let id = try Self.incidentID(context)
         let name = context.parameters.get("action") ?? ""
-        guard let action = IncidentAction(rawValue: name), action != .escalate else {
+        guard let action = IncidentAction(rawValue: name) else {
             throw DispatchError(.notFound, "unknown action '\(name)'; actions: "
-                + IncidentAction.allCases.filter { $0 != .escalate }.map(\.rawValue).joined(separator: ", "))
+                + IncidentAction.allCases.map(\.rawValue).joined(separator: ", "))
         }
         var request = request
         let buffer = try await request.collectBody(upTo: limits.maxBodyBytes)

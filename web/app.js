@@ -1,14 +1,18 @@
 // gridwork web console: grids by workload, coverage gaps and overlaps, buildings, live incidents, overdue table,
-// and the dispatcher's reassign / escalate actions. Reads the same API a GIS user or app does, with a token.
+// and the dispatcher's dispatch / escalate actions. Reads the same API a GIS user or app does, with a token.
 //
 // The page records its state on <body> for people and for the headless-browser test:
 //   data-state (loading | login | ready | error), data-grids-drawn, data-gaps-drawn, data-overlaps-drawn,
 //   data-incidents-drawn, data-overdue-rows, data-load-ms (navigation start to everything drawn),
-//   data-action-result (after an action: "ok:<state>:<assignee kind>:<assignee id>" or "error:<status>:<message>").
+//   data-action-result (after an action: "ok:<state>:<assignee kind>:<assignee id>" or "error:<status>:<message>"),
+//   data-selected-grid (the grid whose panel is open), data-incidents-capped ("true" when the API's limit was hit),
+//   data-console-errors, data-failed-requests.
 //
 // URL fragment (never sent to the server): #token=…  signs in (then removed from the address bar);
-// #incident=ID opens an incident; #incident=ID&action=dispatch&assignee=staff:S00012[&note=…] performs an action
+// #incident=ID opens an incident; #incident=ID&action=dispatch&assignee=staff:S00012[&note=…] (or
+// action=escalate[&level=county]) performs an action
 // once the map is ready — only when the same fragment carries the token, so a link cannot act with a stored token.
+// #click=LON,LAT clicks the map there (after #layers=no-incidents switches the incident layer off, if given).
 "use strict";
 
 const TOKEN_KEY = "gridwork.token";
@@ -16,9 +20,25 @@ const BUILDING_ZOOM = 16;
 const STATE_COLOURS = { reported: "#6b7280", dispatched: "#f59e0b", accepted: "#3b82f6", in_progress: "#8b5cf6",
                         resolved: "#10b981", rated: "#10b981", closed: "#9ca3af" };
 const OPEN_STATES = new Set(["reported", "dispatched", "accepted", "in_progress"]);
+const LEVELS = ["grid", "village", "town", "county"];
+/// The most open incidents the page asks for (the API's largest `limit`).
+const INCIDENT_CAP = 10000;
 
 const body = document.body;
 const $ = (id) => document.getElementById(id);
+
+// What a person would find in the browser's console, on <body> for the headless-browser test: data-console-errors
+// (uncaught errors and rejected promises) and data-failed-requests (the paths answered with 400 or more).
+body.dataset.consoleErrors = "0";
+body.dataset.failedRequests = "";
+const countError = () => { body.dataset.consoleErrors = String(Number(body.dataset.consoleErrors) + 1); };
+window.addEventListener("error", countError);
+window.addEventListener("unhandledrejection", countError);
+new PerformanceObserver((list) => {
+  const failed = list.getEntries().filter((e) => e.responseStatus >= 400)
+    .map((e) => `${e.responseStatus} ${new URL(e.name).pathname}`);
+  if (failed.length) body.dataset.failedRequests = [body.dataset.failedRequests, ...failed].filter(Boolean).join(" ");
+}).observe({ type: "resource", buffered: true });
 const fragment = new URLSearchParams(location.hash.slice(1));
 const fragmentToken = fragment.get("token");
 let token = fragmentToken || localStorage.getItem(TOKEN_KEY);
@@ -92,19 +112,24 @@ function workloadColour(index) {
 // ---------------------------------------------------------------------------------------------------------------
 // Map
 
+// One canvas for every layer: a canvas covers the whole map and takes every click on it, so a second one (the
+// incidents' own pane, as before) swallowed the clicks meant for the grids beneath, even with incidents switched
+// off. On one canvas Leaflet hands a click to the topmost shape under it; `restack` keeps the drawing order
+// grids < gaps, overlaps < buildings < incidents whenever a layer is redrawn.
 const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25, attributionControl: false });
-map.createPane("problems").style.zIndex = 420;
-map.createPane("buildings").style.zIndex = 430;
-map.createPane("incidents").style.zIndex = 640;
 const renderer = L.canvas({ padding: 0.3 });
-const incidentRenderer = L.canvas({ pane: "incidents", padding: 0.3 });
 const layers = {
   grids: L.geoJSON(null, { renderer }),
-  gaps: L.geoJSON(null, { pane: "problems", renderer }),
-  overlaps: L.geoJSON(null, { pane: "problems", renderer }),
-  buildings: L.geoJSON(null, { pane: "buildings", renderer }),
+  gaps: L.geoJSON(null, { renderer }),
+  overlaps: L.geoJSON(null, { renderer }),
+  buildings: L.geoJSON(null, { renderer }),
   incidents: L.layerGroup(),
 };
+
+function restack() {
+  for (const name of ["gaps", "overlaps", "buildings"]) if (map.hasLayer(layers[name])) layers[name].bringToFront();
+  if (map.hasLayer(layers.incidents)) layers.incidents.eachLayer((marker) => marker.bringToFront());
+}
 for (const layer of Object.values(layers)) layer.addTo(map);
 L.control.layers(null, {
   "Grids (workload)": layers.grids, "Gaps": layers.gaps, "Overlaps": layers.overlaps,
@@ -180,21 +205,25 @@ function drawIncidents(collection) {
     const p = f.properties;
     const [lon, lat] = f.geometry.coordinates;
     state.incidents.set(p.id, { ...p, lon, lat });
-    const marker = L.circleMarker([lat, lon], { ...incidentStyle(p), renderer: incidentRenderer, pane: "incidents" });
+    const marker = L.circleMarker([lat, lon], { ...incidentStyle(p), renderer });
     marker.on("click", () => selectIncident(p.id));
     marker.bindTooltip(`#${p.id} ${esc(p.category)} · ${esc(p.state.replace("_", " "))}`);
     marker.addTo(layers.incidents);
     state.markers.set(p.id, marker);
   }
   body.dataset.incidentsDrawn = String(collection.features.length);
+  // The API gives at most INCIDENT_CAP; when that many came, there are probably more than the map shows.
+  const capped = collection.features.length >= INCIDENT_CAP;
+  body.dataset.incidentsCapped = String(capped);
+  $("cap-notice").hidden = !capped;
+  $("cap-notice").textContent = capped ? `Only the newest ${num(INCIDENT_CAP)} open incidents are shown: there are more.` : "";
   drawOverdue();
 }
 
 function drawOverdue() {
   const now = Date.now();
-  const level = { grid: 0, village: 1, town: 2, county: 3 };
   const rows = [...state.incidents.values()].filter((p) => isOverdue(p, now))
-    .sort((a, b) => (level[b.escalation_level] || 0) - (level[a.escalation_level] || 0) ||
+    .sort((a, b) => LEVELS.indexOf(b.escalation_level) - LEVELS.indexOf(a.escalation_level) ||
       Date.parse(a.reported_at) - Date.parse(b.reported_at));
   $("overdue-rows").innerHTML = rows.map((p) =>
     `<tr data-id="${p.id}"><td>${p.id}</td><td>${esc(p.category.replace(/_/g, " "))}</td><td>${esc(p.grid_id || "–")}</td>` +
@@ -237,6 +266,7 @@ async function refreshBuildings() {
       (f.properties.placement_problem ? `<br><span class="error">${esc(f.properties.placement_problem)}</span>` : "") +
       (f.properties.has_building_head ? "" : `<br><span class="error">no building head on duty</span>`));
     layers.buildings.clearLayers().addData(value);
+    restack();
     const total = Number(headers.get("X-Total-Count") || value.features.length);
     notice.textContent = headers.get("X-Truncated") === "true"
       ? `${value.features.length} of ${total} buildings shown: zoom in for all` : "";
@@ -245,6 +275,7 @@ async function refreshBuildings() {
   }
 }
 map.on("moveend overlayadd", refreshBuildings);
+map.on("overlayadd", restack);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Side panel
@@ -293,8 +324,17 @@ async function selectGrid(gridID) {
       <table><tbody>${g.staff.map((s) => `<tr><td>${esc(s.staff_id)}</td><td>${esc(s.name)}</td>
         <td>${esc(s.role.replace(/_/g, " "))}${s.building_id ? " " + esc(s.building_id) : ""}</td>
         <td>${s.on_duty ? "on duty" : "off duty"}</td>${s.phone ? `<td>${esc(s.phone)}</td>` : ""}</tr>`).join("")
-        || "<tr><td>nobody assigned</td></tr>"}</tbody></table>`;
+        || "<tr><td>nobody assigned</td></tr>"}</tbody></table>
+      <h3>Open incidents (${open.length})</h3>
+      <table class="grid-incidents"><tbody>${open.map((p) => `<tr data-id="${p.id}"><td>${p.id}</td>
+        <td>${esc(p.category.replace(/_/g, " "))}</td><td>${esc(p.state.replace("_", " "))}</td>
+        <td>${esc(p.assignee_id)}</td></tr>`).join("") || "<tr><td>none</td></tr>"}</tbody></table>`;
     section.querySelector("[data-close]").addEventListener("click", () => { section.hidden = true; state.selectedGrid = null; });
+    section.querySelector(".grid-incidents").addEventListener("click", (event) => {
+      const row = event.target.closest("tr[data-id]");
+      if (row) selectIncident(Number(row.dataset.id));
+    });
+    body.dataset.selectedGrid = gridID;
   } catch (error) {
     section.innerHTML = `<h2>Grid ${esc(gridID)}</h2><p class="error">${esc(error.message)}</p>`;
   }
@@ -348,25 +388,33 @@ async function selectIncident(id) {
     }
     const owner = state.categories.get(detail.category);
     const ownerDept = owner && owner.department;
+    // Dispatching hands the incident to someone (it keeps its escalation level); escalating raises the level and
+    // keeps the handler. Two actions of the API, never one for the other.
+    const current = `${detail.assignee.kind}:${detail.assignee.id}`;
+    const targets = [
+      ...staff.filter((s) => s.role !== "building_head").map((s) => [`staff:${s.staff_id}`,
+        `${s.staff_id} ${s.name} (${s.role === "grid_worker" ? "full-time" : "part-time"}${s.on_duty ? "" : ", off duty"})`]),
+      ...state.departments.map((d) => [`department:${d.id}`,
+        `department ${d.id} ${d.name}${d.id === ownerDept ? " (owns " + detail.category + ")" : ""}`]),
+      ...(detail.village_id ? [[`village:${detail.village_id}`, `village committee ${detail.village_id}`]] : []),
+    ];
+    if (!targets.some(([value]) => value === current)) targets.unshift([current, `${detail.assignee.kind} ${detail.assignee.id}`]);
+    const higher = LEVELS.slice(LEVELS.indexOf(detail.escalation_level) + 1);
     actions = `<h3>Dispatch</h3>
       <div class="actions">
-        <select id="reassign-to" aria-label="Reassign to">
-          ${staff.filter((s) => s.role !== "building_head").map((s) => `<option value="staff:${esc(s.staff_id)}"
-            ${s.staff_id === detail.assignee.id ? "selected" : ""}>${esc(s.staff_id)} ${esc(s.name)}
-            (${s.role === "grid_worker" ? "full-time" : "part-time"}${s.on_duty ? "" : ", off duty"})</option>`).join("")}
+        <select id="reassign-to" aria-label="Dispatch to">
+          ${targets.map(([value, label]) => `<option value="${esc(value)}" ${value === current ? "selected" : ""}>${esc(label)}</option>`).join("")}
           <option value="other">another staff id…</option>
         </select>
         <input id="reassign-other" placeholder="S00012" size="8" hidden>
-        <button class="primary" data-act="reassign">Reassign</button>
+        <button class="primary" data-act="reassign">Dispatch</button>
       </div>
-      <div class="actions">
-        <select id="escalate-to" aria-label="Escalate to">
-          ${state.departments.map((d) => `<option value="department:${esc(d.id)}" ${d.id === ownerDept ? "selected" : ""}>
-            department ${esc(d.id)} ${esc(d.name)}${d.id === ownerDept ? " (owns " + esc(detail.category) + ")" : ""}</option>`).join("")}
-          ${detail.village_id ? `<option value="village:${esc(detail.village_id)}">village committee ${esc(detail.village_id)}</option>` : ""}
+      ${higher.length ? `<div class="actions">
+        <select id="escalate-to" aria-label="Escalate to level">
+          ${higher.map((l) => `<option value="${l}">${l} level</option>`).join("")}
         </select>
         <button class="warn" data-act="escalate">Escalate</button>
-      </div>
+      </div>` : ""}
       <input id="act-note" placeholder="note (optional)" style="width:100%">`;
   } else if (isAssignee({ assignee_kind: detail.assignee.kind, assignee_id: detail.assignee.id }) && HANDLER_ACTIONS[detail.state]) {
     actions = `<h3>Handle</h3><div class="actions">${HANDLER_ACTIONS[detail.state].map((a) =>
@@ -400,19 +448,21 @@ async function selectIncident(id) {
     const kind = button.dataset.act;
     if (kind === "reassign") {
       const target = to.value === "other" ? "staff:" + other.value.trim() : to.value;
-      act(id, "dispatch", target, note || "reassigned from the console");
+      act(id, "dispatch", target, note || "dispatched from the console");
     } else if (kind === "escalate") {
-      act(id, "dispatch", $("escalate-to").value, note || "escalated from the console");
+      act(id, "escalate", null, note || "escalated from the console", $("escalate-to").value);
     } else {
       act(id, kind, null, note);
     }
   }));
 }
 
-/// Sends one action of the closed loop; `assignee` is "kind:id" for dispatch. Records the outcome in the DOM.
-async function act(id, action, assignee, note) {
+/// Sends one action of the closed loop; `assignee` is "kind:id" for dispatch, `level` the target of escalate.
+/// Records the outcome in the DOM.
+async function act(id, action, assignee, note, level) {
   const payload = {};
   if (note) payload.note = note;
+  if (level) payload.level = level;
   if (assignee) {
     const at = assignee.indexOf(":");
     payload.assignee = { kind: assignee.slice(0, at), id: assignee.slice(at + 1) };
@@ -433,7 +483,7 @@ async function act(id, action, assignee, note) {
 }
 
 async function reloadIncidents() {
-  const { value } = await api("/api/v1/incidents.geojson?state=open&limit=10000");
+  const { value } = await api(`/api/v1/incidents.geojson?state=open&limit=${INCIDENT_CAP}`);
   drawIncidents(value);
 }
 
@@ -467,7 +517,7 @@ async function start() {
   try {
     const [me, workload, gaps, overlaps, incidents, departments, categories] = await Promise.all([
       api("/api/v1/me"), api("/api/v1/workload.geojson"), api("/api/v1/coverage/gaps.geojson"),
-      api("/api/v1/coverage/overlaps.geojson"), api("/api/v1/incidents.geojson?state=open&limit=10000"),
+      api("/api/v1/coverage/overlaps.geojson"), api(`/api/v1/incidents.geojson?state=open&limit=${INCIDENT_CAP}`),
       api("/api/v1/departments"), api("/api/v1/categories"),
     ]);
     state.me = me.value;
@@ -504,15 +554,29 @@ async function start() {
   }
 }
 
+/// `#click=LON,LAT` clicks the map there as a person would: a click event on the topmost element at that pixel
+/// (the headless-browser test uses it to prove the grids take clicks through the incident layer).
+function clickAt(lonLat) {
+  const [lon, lat] = lonLat.split(",").map(Number);
+  const point = map.latLngToContainerPoint([lat, lon]);
+  const box = $("map").getBoundingClientRect();
+  const x = box.left + point.x, y = box.top + point.y;
+  const target = document.elementFromPoint(x, y);
+  target.dispatchEvent(new MouseEvent("click", { clientX: x, clientY: y, bubbles: true, cancelable: true, view: window }));
+}
+
 /// `#incident=ID` opens an incident; with `action` (and the token in the same fragment) it also acts on it.
 async function fragmentRequest() {
+  if (fragment.get("layers") === "no-incidents") map.removeLayer(layers.incidents);
+  if (fragment.get("click")) clickAt(fragment.get("click"));
   const id = Number(fragment.get("incident"));
   if (!id) return;
   const p = state.incidents.get(id);
   if (p && !map.getBounds().contains([p.lat, p.lon])) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15));
   const action = fragment.get("action");
   if (action && fragmentToken) {
-    await act(id, action, fragment.get("assignee"), fragment.get("note") || `${action} from a console link`);
+    await act(id, action, fragment.get("assignee"), fragment.get("note") || `${action} from a console link`,
+              fragment.get("level"));
   } else {
     await selectIncident(id);
   }

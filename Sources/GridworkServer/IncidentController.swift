@@ -88,7 +88,7 @@ struct IncidentController<Context: RequestContext> {
             service.router.rule(for: code).map {
                 CategoryRow(code: code, owner: $0.owner,
                     department: $0.owner == .department ? ($0.department ?? service.directory.departmentOfCategory[code]) : nil,
-                    deadlineHours: $0.deadlineHours ?? service.rules.defaultDeadlineHours)
+                    deadlineHours: $0.deadlineHours ?? service.rules.defaultDeadlineHours, label: $0.label ?? code)
             }
         }
         return try JSONOutput.response(["categories": rows])
@@ -154,4 +154,6 @@ struct CategoryRow: Codable {
     var owner: CategoryOwner
     var department: String?
     var deadlineHours: Double
+    /// The rules' label ("垃圾清运 Garbage": Chinese, then English), or the code when the rules give none.
+    var label: String
 }

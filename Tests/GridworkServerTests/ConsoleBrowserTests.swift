@@ -16,6 +16,12 @@ enum Chromium {
     /// Runs headless Chromium on `url` with a fresh profile and returns what it printed (`--dump-dom`: the DOM after
     /// `virtualTimeBudget` ms of page time). Output goes through files, so a large DOM cannot fill a pipe.
     static func run(url: String, extra: [String], virtualTimeBudget: Int = 20_000, timeout: TimeInterval = 90) async throws -> String {
+        try await runLogged(url: url, extra: extra, virtualTimeBudget: virtualTimeBudget, timeout: timeout).out
+    }
+
+    /// `run`, also returning the page's console messages (Chromium's `--enable-logging=stderr` lines with `:CONSOLE`).
+    static func runLogged(url: String, extra: [String], virtualTimeBudget: Int = 20_000,
+                          timeout: TimeInterval = 90) async throws -> (out: String, console: [String]) {
         let dir = NSTemporaryDirectory() + "gridwork-chromium-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -25,7 +31,8 @@ enum Chromium {
         process.executableURL = URL(fileURLWithPath: path!)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                              "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
-                             "--user-data-dir=\(dir)/profile", "--virtual-time-budget=\(virtualTimeBudget)"] + extra + [url]
+                             "--user-data-dir=\(dir)/profile", "--virtual-time-budget=\(virtualTimeBudget)",
+                             "--enable-logging=stderr", "--v=0"] + extra + [url]
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
         process.standardInput = FileHandle.nullDevice
@@ -39,11 +46,11 @@ enum Chromium {
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
         }
         let out = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
         if status != 0 {
-            let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
             throw ConsoleError("chromium exited with \(status) on \(url):\n\(err.suffix(2000))")
         }
-        return out
+        return (out, err.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init))
     }
 
     /// The `data-*` attributes of `<body>` in a dumped DOM.
@@ -117,6 +124,75 @@ struct ConsoleBrowserTests {
             // A wrong token brings the sign-in dialog, not a broken map.
             let bad = Chromium.bodyData(try await Chromium.run(url: base + "#token=gw_wrong", extra: ["--dump-dom"]))
             #expect(bad["state"] == "login", "\(bad)")
+        }
+    }
+
+    @Test("a clean load (no console errors, no failed requests); a grid click opens its panel through the incident layer",
+          .enabled(if: Chromium.path != nil, Comment(rawValue: Chromium.missing)))
+    func cleanLoadAndGridClick() async throws {
+        let c = try ConsoleFixture()
+        let p = c.f.workerPoint, vacant = c.f.vacantPoint
+        try await c.application().test(.live) { client in
+            let port = try #require(client.port)
+            let r = try await client.send(.post, "/api/v1/incidents", token: c.f.tokens["reporter"],
+                                          json: incidentJSON(category: "garbage", x: p.lon, y: p.lat, description: "in the worker's grid"))
+            let id = try #require(r.object["id"] as? Int)
+            let base = "http://127.0.0.1:\(port)/#token=\(c.f.tokens["dispatcher"]!)"
+
+            // Incidents drawn, a click on a grid without one: the grid's panel opens.
+            let (dom, console) = try await Chromium.runLogged(url: base + "&click=\(vacant.lon),\(vacant.lat)", extra: ["--dump-dom"])
+            let data = Chromium.bodyData(dom)
+            #expect(data["state"] == "ready", "\(data)")
+            #expect(data["incidents-drawn"] == "1")
+            #expect(console.isEmpty, "console messages: \(console)")
+            #expect(data["console-errors"] == "0" && data["failed-requests"] == "", "\(data)")
+            #expect(data["incidents-capped"] == "false")
+            #expect(data["selected-grid"] == vacant.grid, "the click reached the grid: \(data)")
+
+            // Incidents switched off, a click on the incident's own place: its grid opens, listing the incident.
+            let off = try await Chromium.run(url: base + "&layers=no-incidents&click=\(p.lon),\(p.lat)", extra: ["--dump-dom"])
+            #expect(Chromium.bodyData(off)["selected-grid"] == p.grid, "\(Chromium.bodyData(off))")
+            #expect(off.contains("<tr data-id=\"\(id)\">"), "the grid panel lists its open incident")
+        }
+    }
+
+    @Test("Escalate in the page raises the level and keeps the handler; Dispatch keeps the level (checked through the API)",
+          .enabled(if: Chromium.path != nil, Comment(rawValue: Chromium.missing)))
+    func escalateRaisesTheLevel() async throws {
+        let c = try ConsoleFixture()
+        let p = c.f.offDutyPoint
+        try await c.application().test(.live) { client in
+            let port = try #require(client.port)
+            let r = try await client.send(.post, "/api/v1/incidents", token: c.f.tokens["reporter"],
+                                          json: incidentJSON(category: "garbage", x: p.lon, y: p.lat, description: "escalate me"))
+            let id = try #require(r.object["id"] as? Int)
+            #expect((r.object["assignee"] as? [String: Any])?["kind"] as? String == "village")
+            let base = "http://127.0.0.1:\(port)/#token=\(c.f.tokens["dispatcher"]!)&incident=\(id)"
+
+            // Escalated to the county from the page: level county, still the village committee's, on the overdue table.
+            let dom = try await Chromium.run(url: base + "&action=escalate&level=county", extra: ["--dump-dom"])
+            let data = Chromium.bodyData(dom)
+            #expect(data["action-result"] == "ok:dispatched:village:\(p.village)", "\(data)")
+            #expect(data["overdue-rows"] == "1")
+            var after = try await client.send(.get, "/api/v1/incidents/\(id)", token: c.f.tokens["dispatcher"])
+            #expect(after.object["escalation_level"] as? String == "county")
+            let history = after.object["history"] as? [[String: Any]] ?? []
+            #expect(history.last?["action"] as? String == "escalate", "\(history)")
+            #expect((history.last?["actor"] as? String ?? "").hasPrefix("dispatcher:"))
+            // The panel offers Dispatch with the current assignee preselected, and no Escalate at the county.
+            #expect(dom.contains("value=\"village:\(p.village)\" selected"), "Reassign preselects the current assignee")
+            #expect(!dom.contains("data-act=\"escalate\""), "nothing above the county")
+
+            // Dispatching it on (to the village committee again) keeps the county level.
+            let again = Chromium.bodyData(try await Chromium.run(url: base + "&action=dispatch&assignee=village:\(p.village)",
+                                                                 extra: ["--dump-dom"]))
+            #expect(again["action-result"] == "ok:dispatched:village:\(p.village)", "\(again)")
+            after = try await client.send(.get, "/api/v1/incidents/\(id)", token: c.f.tokens["dispatcher"])
+            #expect(after.object["escalation_level"] as? String == "county")
+            // Lowering is refused with the API's message.
+            let lower = try await client.send(.post, "/api/v1/incidents/\(id)/escalate", token: c.f.tokens["dispatcher"],
+                                              json: #"{"level": "town"}"#)
+            #expect(lower.status == .conflict, "\(lower.text)")
         }
     }
 

@@ -66,6 +66,12 @@ struct ConsoleTests {
             let app = try await client.send(.get, "/app.js", token: nil)
             #expect(app.text.contains("/api/v1/workload.geojson"))
             #expect(try await client.send(.get, "/nothing.js", token: nil).status == .notFound)
+            // A favicon, so no browser logs a 404 on load: the page's icon and the /favicon.ico browsers ask for.
+            #expect(page.text.contains(#"<link rel="icon" href="/favicon.svg""#))
+            let svg = try await client.send(.get, "/favicon.svg", token: nil)
+            #expect(svg.status == .ok && svg.headers[.contentType] == "image/svg+xml")
+            let ico = try await client.send(.get, "/favicon.ico", token: nil)
+            #expect(ico.status == .ok && ico.headers[.contentType] == "image/x-icon")
         }
     }
 

@@ -69,6 +69,20 @@ enum Chromium {
     }
 }
 
+extension ConsoleFixture {
+    /// Reports a garbage incident at `point` with the reporter token and returns its id.
+    func report(_ client: some TestClientProtocol, at point: (lon: Double, lat: Double), description: String,
+                sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int {
+        let r = try await client.send(.post, "/api/v1/incidents", token: f.tokens["reporter"],
+                                      json: incidentJSON(category: "garbage", x: point.lon, y: point.lat, description: description))
+        #expect(r.status == .created, "\(r.text)", sourceLocation: sourceLocation)
+        return try #require(r.object["id"] as? Int, sourceLocation: sourceLocation)
+    }
+
+    /// The page's address with a role's token in the fragment.
+    func page(_ port: Int, as role: String) -> String { "http://127.0.0.1:\(port)/#token=\(f.tokens[role]!)" }
+}
+
 @Suite("Web console in headless Chromium", .serialized)
 struct ConsoleBrowserTests {
     @Test("the page draws grids, problems and incidents; a reassignment made in the page reaches the API",
@@ -102,13 +116,13 @@ struct ConsoleBrowserTests {
             #expect(data["overdue-rows"] == "3")
             #expect(data["role"] == "dispatcher")
             #expect(data["action-result"] == "ok:dispatched:staff:\(target)", "\(data)")
-            #expect(dom.contains("Incident \(ids[0])"), "the side panel shows the incident")
+            #expect(dom.contains("事件 \(ids[0])"), "the side panel shows the incident")
 
             // Through the API: the incident is now the other worker's, with the page's note in its history.
             let after = try await client.send(.get, "/api/v1/incidents/\(ids[0])", token: c.f.tokens["dispatcher"])
             #expect((after.object["assignee"] as? [String: Any])?["id"] as? String == target)
             let history = after.object["history"] as? [[String: Any]] ?? []
-            #expect(history.contains { $0["action"] as? String == "dispatch" && ($0["note"] as? String ?? "").contains("console") })
+            #expect(history.contains { $0["action"] as? String == "dispatch" && ($0["note"] as? String ?? "").contains("调度台") })
 
             // A grid worker's page shows only what the API lets the worker see, and may not reassign.
             let worker = "#token=\(c.f.tokens["worker"]!)&incident=\(ids[1])&action=dispatch&assignee=staff:\(target)"
@@ -134,10 +148,8 @@ struct ConsoleBrowserTests {
         let p = c.f.workerPoint, vacant = c.f.vacantPoint
         try await c.application().test(.live) { client in
             let port = try #require(client.port)
-            let r = try await client.send(.post, "/api/v1/incidents", token: c.f.tokens["reporter"],
-                                          json: incidentJSON(category: "garbage", x: p.lon, y: p.lat, description: "in the worker's grid"))
-            let id = try #require(r.object["id"] as? Int)
-            let base = "http://127.0.0.1:\(port)/#token=\(c.f.tokens["dispatcher"]!)"
+            let id = try await c.report(client, at: (p.lon, p.lat), description: "in the worker's grid")
+            let base = c.page(port, as: "dispatcher")
 
             // Incidents drawn, a click on a grid without one: the grid's panel opens.
             let (dom, console) = try await Chromium.runLogged(url: base + "&click=\(vacant.lon),\(vacant.lat)", extra: ["--dump-dom"])
@@ -163,11 +175,8 @@ struct ConsoleBrowserTests {
         let p = c.f.offDutyPoint
         try await c.application().test(.live) { client in
             let port = try #require(client.port)
-            let r = try await client.send(.post, "/api/v1/incidents", token: c.f.tokens["reporter"],
-                                          json: incidentJSON(category: "garbage", x: p.lon, y: p.lat, description: "escalate me"))
-            let id = try #require(r.object["id"] as? Int)
-            #expect((r.object["assignee"] as? [String: Any])?["kind"] as? String == "village")
-            let base = "http://127.0.0.1:\(port)/#token=\(c.f.tokens["dispatcher"]!)&incident=\(id)"
+            let id = try await c.report(client, at: (p.lon, p.lat), description: "escalate me")
+            let base = c.page(port, as: "dispatcher") + "&incident=\(id)"
 
             // Escalated to the county from the page: level county, still the village committee's, on the overdue table.
             let dom = try await Chromium.run(url: base + "&action=escalate&level=county", extra: ["--dump-dom"])
@@ -193,6 +202,40 @@ struct ConsoleBrowserTests {
             let lower = try await client.send(.post, "/api/v1/incidents/\(id)/escalate", token: c.f.tokens["dispatcher"],
                                               json: #"{"level": "town"}"#)
             #expect(lower.status == .conflict, "\(lower.text)")
+        }
+    }
+
+    @Test("Chinese by default from the one message table; the bar's switch turns the page English",
+          .enabled(if: Chromium.path != nil, Comment(rawValue: Chromium.missing)))
+    func chineseAndEnglish() async throws {
+        let c = try ConsoleFixture()
+        let p = c.f.workerPoint
+        try await c.application().test(.live) { client in
+            let port = try #require(client.port)
+            let id = try await c.report(client, at: (p.lon, p.lat), description: "语言测试")
+            let base = c.page(port, as: "dispatcher") + "&incident=\(id)"
+
+            let zh = try await Chromium.run(url: base, extra: ["--dump-dom"])
+            #expect(Chromium.bodyData(zh)["lang"] == "zh-CN" && zh.contains("<html lang=\"zh-CN\""))
+            // Labels, the category from the routing rules' label, state, role, level and buttons, all in Chinese.
+            for text in ["超期事件", "图例", "垃圾清运", "已派单", "调度员", "网格级", "派单", "升级", "退出", "English"] {
+                #expect(zh.contains(text), "zh-CN page lacks \(text)")
+            }
+            #expect(!zh.contains("Overdue incidents") && !zh.contains("garbage</td>"))
+            // The fixture's clock stands at 2026-01-01 00:00 UTC: reported at 08:00 in Asia/Shanghai; the deadline
+            // (24 h) passed long ago by the browser's clock, so the overdue table says by how much, in days.
+            #expect(zh.contains("2026-01-01 08:00") && zh.contains("2026-01-02 08:00"), "times in Asia/Shanghai")
+            #expect(zh.range(of: #"超期 \d+ 天"#, options: .regularExpression) != nil, "lateness as 超期 N 天")
+
+            let en = try await Chromium.run(url: base + "&press=lang-switch", extra: ["--dump-dom"])
+            let data = Chromium.bodyData(en)
+            #expect(data["lang"] == "en" && en.contains("<html lang=\"en\""), "\(data)")
+            for text in ["Overdue incidents", "Legend", "Garbage", "dispatched", "dispatcher", "Dispatch", "Escalate",
+                         "Sign out", "中文", "2026-01-01 08:00"] {
+                #expect(en.contains(text), "English page lacks \(text)")
+            }
+            #expect(!en.contains("超期事件") && !en.contains("垃圾清运"))
+            #expect(en.range(of: #"\d+ d overdue"#, options: .regularExpression) != nil)
         }
     }
 

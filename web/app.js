@@ -14,7 +14,7 @@
 // action=escalate[&level=county]) performs an action
 // once the map is ready — only when the same fragment carries the token, so a link cannot act with a stored token.
 // #click=LON,LAT clicks the map there (after #layers=no-incidents switches the incident layer off, if given);
-// #press=ID clicks the page's element ID (the language switch: #press=lang-switch).
+// #press=lang-switch presses the language switch (no other button can be pressed by a link).
 "use strict";
 
 const TOKEN_KEY = "gridwork.token";
@@ -627,7 +627,8 @@ function clickAt(lonLat) {
 async function fragmentRequest() {
   if (fragment.get("layers") === "no-incidents") map.removeLayer(layers.incidents);
   if (fragment.get("click")) clickAt(fragment.get("click"));
-  if (fragment.get("press") && $(fragment.get("press"))) $(fragment.get("press")).click();
+  // Only the language switch: a link must not press buttons that act or sign out.
+  if (fragment.get("press") === "lang-switch") $("lang-switch").click();
   const id = Number(fragment.get("incident"));
   if (!id) return;
   const p = state.incidents.get(id);

@@ -16,7 +16,8 @@ public enum IncidentAction: String, Sendable, Codable, CaseIterable {
     case `return`
     /// The reporter or a dispatcher reopens a resolved or closed incident.
     case reopen
-    /// A passed deadline moved the incident one level up the ladder (recorded by the system only).
+    /// Raise the escalation level (grid → village → town → county) of an open incident: the deadline sweep does it
+    /// one level per passed step, a dispatcher by hand. The state, assignee and deadline stay; the level never drops.
     case escalate
 }
 
@@ -33,13 +34,14 @@ public enum Lifecycle {
         case (.rate, .resolved): .rated
         case (.close, .resolved), (.close, .rated): .closed
         case (.reopen, .resolved), (.reopen, .rated), (.reopen, .closed): .dispatched
+        case (.escalate, .reported), (.escalate, .dispatched), (.escalate, .accepted), (.escalate, .inProgress): state
         default: nil
         }
     }
 
     /// The actions legal from `state` (for error messages).
     public static func actions(from state: IncidentState) -> [IncidentAction] {
-        IncidentAction.allCases.filter { $0 != .escalate && next(from: state, action: $0) != nil }
+        IncidentAction.allCases.filter { next(from: state, action: $0) != nil }
     }
 }
 
@@ -53,9 +55,30 @@ public enum AssigneeKind: String, Sendable, Codable {
     case village
 }
 
-/// The escalation ladder when a deadline passes: grid → village → town → county.
-public enum EscalationLevel: Int, Sendable, Codable, CaseIterable {
+/// The escalation ladder when a deadline passes: grid → village → town → county. Only `escalate` moves an incident
+/// up it and nothing but `reopen` (a new round) moves it down: dispatching to a handler keeps the level.
+public enum EscalationLevel: Int, Sendable, Codable, CaseIterable, Comparable {
     case grid = 0, village, town, county
+
+    public init?(name: String) {
+        guard let level = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = level
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    /// The level an escalation from `self` reaches: `target`, or the next level up when nil. Refuses (`conflict`)
+    /// a target that is not above `self`, and escalating at the county, the top.
+    public func raised(to target: EscalationLevel?) throws -> EscalationLevel {
+        guard let next = target ?? EscalationLevel(rawValue: rawValue + 1) else {
+            throw DispatchError(.conflict, "cannot escalate: the incident is already at the county level, the top of the ladder")
+        }
+        guard next > self else {
+            throw DispatchError(.conflict, "cannot escalate to the \(next.name) level: the incident is at the \(name) level and "
+                + "escalation only raises it (to move it to another handler, dispatch it with an \"assignee\")")
+        }
+        return next
+    }
 
     public var name: String {
         switch self {

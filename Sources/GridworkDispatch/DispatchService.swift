@@ -50,11 +50,14 @@ public struct TransitionBody: Sendable, Codable, Hashable {
     public var note: String?
     public var rating: Int?
     public var assignee: Assignee?
+    /// For `escalate`: the level to reach (`village`, `town`, `county`); default one level up.
+    public var level: String?
 
-    public init(note: String? = nil, rating: Int? = nil, assignee: Assignee? = nil) {
+    public init(note: String? = nil, rating: Int? = nil, assignee: Assignee? = nil, level: String? = nil) {
         self.note = note
         self.rating = rating
         self.assignee = assignee
+        self.level = level
     }
 }
 
@@ -180,7 +183,13 @@ public final class DispatchService: Sendable {
         var request = TransitionRequest(action: action, note: body.note ?? "")
         switch action {
         case .escalate:
-            throw DispatchError(.invalidInput, "escalation is done by the deadline sweep (POST /api/v1/escalations/sweep), not by hand")
+            if let name = body.level {
+                guard let level = EscalationLevel(name: name) else {
+                    throw DispatchError(.invalidInput, "unknown level '\(name)'; levels: "
+                        + EscalationLevel.allCases.map(\.name).joined(separator: ", "))
+                }
+                request.level = level
+            }
         case .rate:
             guard let rating = body.rating, (1...5).contains(rating) else {
                 throw DispatchError(.invalidInput, "rate needs \"rating\": an integer from 1 (very unsatisfied) to 5 (very satisfied)")
@@ -204,6 +213,9 @@ public final class DispatchService: Sendable {
         if body.rating != nil && action != .rate {
             throw DispatchError(.invalidInput, "\"rating\" goes only with the rate action")
         }
+        if body.level != nil && action != .escalate {
+            throw DispatchError(.invalidInput, "\"level\" goes only with the escalate action")
+        }
         let router = self.router
         let prepared = request
         return try store.transition(id: id, prepared, actor: principal.actor, now: now) { incident in
@@ -212,14 +224,13 @@ public final class DispatchService: Sendable {
                 || (incident.assigneeKind == .department && principal.role == .department && incident.assigneeID == principal.departmentID)
             let isReporter = principal.role == .reporter && incident.reporterTokenID == principal.tokenID
             let allowed: Bool = switch action {
-            case .dispatch: principal.isDispatch
+            case .dispatch, .escalate: principal.isDispatch
             case .accept, .start, .resolve, .return: principal.isDispatch || isAssignee
             case .rate, .close, .reopen: principal.isDispatch || isReporter
-            case .escalate: false
             }
             guard allowed else {
                 let who: String = switch action {
-                case .dispatch: "a dispatcher or admin"
+                case .dispatch, .escalate: "a dispatcher or admin"
                 case .accept, .start, .resolve, .return: "the assignee (\(incident.assigneeKind.rawValue) \(incident.assigneeID)) or a dispatcher"
                 default: "the reporter or a dispatcher"
                 }

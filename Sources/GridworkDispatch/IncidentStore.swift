@@ -61,14 +61,17 @@ public struct TransitionRequest: Sendable {
     public var assignee: (kind: AssigneeKind, id: String)?
     /// For `dispatch` and `reopen`: the new deadline.
     public var dueAt: Date?
+    /// For `escalate`: the level to reach; nil is one level up (`EscalationLevel.raised(to:)`).
+    public var level: EscalationLevel?
 
     public init(action: IncidentAction, note: String = "", rating: Int? = nil,
-                assignee: (kind: AssigneeKind, id: String)? = nil, dueAt: Date? = nil) {
+                assignee: (kind: AssigneeKind, id: String)? = nil, dueAt: Date? = nil, level: EscalationLevel? = nil) {
         self.action = action
         self.note = note
         self.rating = rating
         self.assignee = assignee
         self.dueAt = dueAt
+        self.level = level
     }
 }
 
@@ -328,10 +331,14 @@ public final class SQLiteIncidentStore: IncidentStore {
                 sets.append("closed_at = ?"); params.append(.integer(nowMs))
             case .reopen:
                 sets += ["resolved_at = NULL", "closed_at = NULL", "rating = NULL", "escalation_level = 0"]
-            case .dispatch:
-                sets.append("escalation_level = 0")
+            case .escalate:
+                // Checked after the state, so an escalation of a resolved incident says that it is resolved.
+                let level = try current.escalationLevel.raised(to: request.level)
+                sets.append("escalation_level = ?"); params.append(.integer(Int64(level.rawValue)))
+                let by = "by hand from the \(current.escalationLevel.name) to the \(level.name) level"
+                request.note = request.note.isEmpty ? by : by + ": " + request.note
             default:
-                break
+                break  // dispatch keeps the escalation level: a new handler does not undo a missed deadline
             }
             if let a = request.assignee {
                 sets += ["assignee_kind = ?", "assignee_id = ?"]; params += [.text(a.kind.rawValue), .text(a.id)]
@@ -342,7 +349,10 @@ public final class SQLiteIncidentStore: IncidentStore {
             params.append(.integer(id))
             try c.run("UPDATE dispatch_incident SET " + sets.joined(separator: ", ") + " WHERE incident_id = ?", params)
             var note = request.note
-            if let a = request.assignee { note = "to \(a.kind.rawValue) \(a.id)" + (note.isEmpty ? "" : ": " + note) }
+            if let a = request.assignee {
+                let level = current.escalationLevel == .grid ? "" : " at the \(current.escalationLevel.name) level"
+                note = "to \(a.kind.rawValue) \(a.id)\(level)" + (note.isEmpty ? "" : ": " + note)
+            }
             if let r = request.rating { note = "rating \(r)" + (note.isEmpty ? "" : ": " + note) }
             try Self.event(c, id, at: now, actor: actor, action: request.action.rawValue, from: current.state, to: next, note: note)
             guard let updated = try Self.fetch(c, id: id) else { throw StoreError("incident \(id) vanished") }

@@ -41,9 +41,9 @@ struct IncidentController<Context: RequestContext> {
         let principal = try service.authenticate(token: request.apiToken)
         let id = try Self.incidentID(context)
         let name = context.parameters.get("action") ?? ""
-        guard let action = IncidentAction(rawValue: name), action != .escalate else {
+        guard let action = IncidentAction(rawValue: name) else {
             throw DispatchError(.notFound, "unknown action '\(name)'; actions: "
-                + IncidentAction.allCases.filter { $0 != .escalate }.map(\.rawValue).joined(separator: ", "))
+                + IncidentAction.allCases.map(\.rawValue).joined(separator: ", "))
         }
         var request = request
         let buffer = try await request.collectBody(upTo: limits.maxBodyBytes)
@@ -88,7 +88,7 @@ struct IncidentController<Context: RequestContext> {
             service.router.rule(for: code).map {
                 CategoryRow(code: code, owner: $0.owner,
                     department: $0.owner == .department ? ($0.department ?? service.directory.departmentOfCategory[code]) : nil,
-                    deadlineHours: $0.deadlineHours ?? service.rules.defaultDeadlineHours)
+                    deadlineHours: $0.deadlineHours ?? service.rules.defaultDeadlineHours, label: $0.label ?? code)
             }
         }
         return try JSONOutput.response(["categories": rows])
@@ -154,4 +154,6 @@ struct CategoryRow: Codable {
     var owner: CategoryOwner
     @Nullable var department: String?
     var deadlineHours: Double
+    /// The rules' label ("垃圾清运 Garbage": Chinese, then English), or the code when the rules give none.
+    var label: String
 }

@@ -79,6 +79,63 @@ struct ServiceTests {
         #expect(try f.service.store.escalateOverdue(now: late, stepHours: f.service.rules.escalationStepHours).isEmpty)
     }
 
+    @Test("escalating keeps or raises the level; dispatching keeps it; the history says which")
+    func escalationByHand() throws {
+        let f = try Fixture()
+        let reporter = try f.service.authenticate(token: f.tokens["reporter"])
+        let dispatcher = try f.service.authenticate(token: f.tokens["dispatcher"])
+        let worker = try f.service.authenticate(token: f.tokens["worker"])
+        let p = f.workerPoint
+        let incident = try f.service.intake(Self.report("garbage", at: (p.lon, p.lat)), by: reporter).incident
+        let id = incident.id
+
+        let village = try f.service.act(.escalate, on: id, body: TransitionBody(), by: dispatcher)
+        #expect(village.escalationLevel == .village && village.state == .dispatched)
+        #expect(village.dueAt == incident.dueAt && village.assigneeID == incident.assigneeID, "escalating keeps deadline and assignee")
+        let county = try f.service.act(.escalate, on: id, body: TransitionBody(note: "press", level: "county"), by: dispatcher)
+        #expect(county.escalationLevel == .county)
+        // Dispatching to the village committee at the county level hands it over and keeps the level.
+        let villageID = try #require(incident.villageID)
+        f.clock.advance(by: 3600)
+        let handed = try f.service.act(.dispatch, on: id, body: TransitionBody(assignee: .init(kind: .village, id: villageID)),
+                                       by: dispatcher)
+        #expect(handed.escalationLevel == .county && handed.assigneeKind == .village && handed.dueAt > incident.dueAt)
+
+        #expect(Self.kind { _ = try f.service.act(.escalate, on: id, body: TransitionBody(), by: dispatcher) } == .conflict)
+        #expect(Self.kind { _ = try f.service.act(.escalate, on: id, body: TransitionBody(level: "town"), by: dispatcher) } == .conflict)
+        #expect(Self.kind { _ = try f.service.act(.escalate, on: id, body: TransitionBody(level: "moon"), by: dispatcher) } == .invalidInput)
+        #expect(Self.kind { _ = try f.service.act(.dispatch, on: id, body: TransitionBody(level: "county"), by: dispatcher) } == .invalidInput)
+        #expect(Self.kind { _ = try f.service.act(.escalate, on: id, body: TransitionBody(), by: worker) } == .forbidden)
+        #expect(try f.service.store.incident(id: id)?.escalationLevel == .county, "refusals change nothing")
+
+        let history = try f.service.store.events(of: id)
+        #expect(history.map(\.action) == ["report", "dispatch", "escalate", "escalate", "dispatch"])
+        #expect(history[2].note == "by hand from the grid to the village level")
+        #expect(history[3].note == "by hand from the village to the county level: press")
+        #expect(history[4].note == "to village \(villageID) at the county level")
+        #expect(history[2].actor == dispatcher.actor && history[2].fromState == .dispatched && history[2].toState == .dispatched)
+
+        // A resolved incident does not escalate; the sweep continues from a level raised by hand.
+        let other = try f.service.intake(Self.report("garbage", at: (p.lon, p.lat), description: "second"), by: reporter).incident
+        for action in [IncidentAction.accept, .resolve] { _ = try f.service.act(action, on: other.id, body: TransitionBody(), by: worker) }
+        #expect(Self.kind { _ = try f.service.act(.escalate, on: other.id, body: TransitionBody(), by: dispatcher) } == .conflict)
+        let third = try f.service.intake(Self.report("garbage", at: (p.lon, p.lat), description: "third"), by: reporter).incident
+        _ = try f.service.act(.escalate, on: third.id, body: TransitionBody(level: "town"), by: dispatcher)
+        let done = try f.service.store.escalateOverdue(now: third.dueAt + 1, stepHours: f.service.rules.escalationStepHours)
+        #expect(done.filter { $0.incidentID == third.id }.map(\.level) == [.county])
+    }
+
+    @Test("escalation levels: raised only upwards, named as in the API")
+    func levels() throws {
+        #expect(try EscalationLevel.grid.raised(to: nil) == .village)
+        #expect(try EscalationLevel.village.raised(to: .county) == .county)
+        #expect(throws: DispatchError.self) { try EscalationLevel.county.raised(to: nil) }
+        #expect(throws: DispatchError.self) { try EscalationLevel.town.raised(to: .town) }
+        #expect(EscalationLevel.allCases.allSatisfy { EscalationLevel(name: $0.name) == $0 })
+        #expect(EscalationLevel(name: "province") == nil)
+        #expect(Lifecycle.actions(from: .inProgress).contains(.escalate) && !Lifecycle.actions(from: .closed).contains(.escalate))
+    }
+
     @Test("visibility: the store's SQL filter and Principal.canSee agree for every role")
     func visibilityAgrees() throws {
         let f = try Fixture()

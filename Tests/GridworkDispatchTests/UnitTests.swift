@@ -17,11 +17,13 @@ struct UnitTests {
             }
         }
         #expect(legal.sorted() == [
-            "accepted -resolve-> resolved", "accepted -return-> reported", "accepted -start-> in_progress",
-            "closed -reopen-> dispatched", "dispatched -accept-> accepted", "dispatched -dispatch-> dispatched",
-            "dispatched -return-> reported", "in_progress -resolve-> resolved", "in_progress -return-> reported",
+            "accepted -escalate-> accepted", "accepted -resolve-> resolved", "accepted -return-> reported",
+            "accepted -start-> in_progress", "closed -reopen-> dispatched", "dispatched -accept-> accepted",
+            "dispatched -dispatch-> dispatched", "dispatched -escalate-> dispatched", "dispatched -return-> reported",
+            "in_progress -escalate-> in_progress", "in_progress -resolve-> resolved", "in_progress -return-> reported",
             "rated -close-> closed", "rated -reopen-> dispatched", "reported -dispatch-> dispatched",
-            "resolved -close-> closed", "resolved -rate-> rated", "resolved -reopen-> dispatched",
+            "reported -escalate-> reported", "resolved -close-> closed", "resolved -rate-> rated",
+            "resolved -reopen-> dispatched",
         ])
         #expect(Lifecycle.actions(from: .closed) == [.reopen])
         #expect(IncidentState.openStates == [.reported, .dispatched, .accepted, .inProgress])

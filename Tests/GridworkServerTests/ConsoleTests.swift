@@ -66,6 +66,17 @@ struct ConsoleTests {
             let app = try await client.send(.get, "/app.js", token: nil)
             #expect(app.text.contains("/api/v1/workload.geojson"))
             #expect(try await client.send(.get, "/nothing.js", token: nil).status == .notFound)
+            // A favicon, so no browser logs a 404 on load: the page's icon and the /favicon.ico browsers ask for.
+            #expect(page.text.contains(#"<link rel="icon" href="/favicon.svg""#))
+            let svg = try await client.send(.get, "/favicon.svg", token: nil)
+            #expect(svg.status == .ok && svg.headers[.contentType] == "image/svg+xml")
+            let ico = try await client.send(.get, "/favicon.ico", token: nil)
+            #expect(ico.status == .ok && ico.headers[.contentType] == "image/x-icon")
+            // The message table, and the rules' labels the page names categories by.
+            #expect(try await client.send(.get, "/i18n.js", token: nil).text.contains("\"zh-CN\""))
+            let categories = try await client.send(.get, "/api/v1/categories", token: nil).object["categories"] as? [[String: Any]] ?? []
+            let garbage = categories.first { $0["code"] as? String == "garbage" }
+            #expect((garbage?["label"] as? String ?? "").hasPrefix("垃圾清运"), "\(categories)")
         }
     }
 

@@ -64,7 +64,8 @@ struct TokenCommand: AsyncParsableCommand {
             commandName: "create",
             abstract: "Create an API token and print it once (only its SHA-256 is stored).")
 
-        @Option(help: "County database.") var db: String
+        @OptionGroup var database: TokenDatabase
+        var db: String { database.db }
         @Option(help: "reporter, grid_worker, department, dispatcher, planner or admin.") var role: String
         @Option(name: .customLong("staff-id"), help: "For grid_worker: the staff_id.") var staffID: String?
         @Option(name: .customLong("department-id"), help: "For department: the department_id.") var departmentID: String?
@@ -74,7 +75,6 @@ struct TokenCommand: AsyncParsableCommand {
             if TokenRole(rawValue: role) == nil {
                 throw ValidationError("--role \(role) is not a role; use one of " + TokenRole.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            if !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db): no such file") }
         }
 
         func run() async throws {
@@ -94,11 +94,8 @@ struct TokenCommand: AsyncParsableCommand {
             commandName: "list",
             abstract: "List the API tokens: id, role, staff or department, label, created, revoked (no secrets).")
 
-        @Option(help: "County database.") var db: String
-
-        func validate() throws {
-            if !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db): no such file") }
-        }
+        @OptionGroup var database: TokenDatabase
+        var db: String { database.db }
 
         func run() async throws {
             let tokens = try TokenIssuer.open(databasePath: db).store.tokens()
@@ -111,12 +108,9 @@ struct TokenCommand: AsyncParsableCommand {
             commandName: "revoke",
             abstract: "Revoke an API token by its id (from `gridwork token list`); a running server refuses it at once.")
 
-        @Option(help: "County database.") var db: String
+        @OptionGroup var database: TokenDatabase
+        var db: String { database.db }
         @Argument(help: "The token's id.") var id: Int64
-
-        func validate() throws {
-            if !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db): no such file") }
-        }
 
         func run() async throws {
             guard try TokenIssuer.open(databasePath: db).store.revokeToken(id: id, now: Date()) else {
@@ -125,6 +119,13 @@ struct TokenCommand: AsyncParsableCommand {
             print("token \(id) revoked")
         }
     }
+}
+
+/// The county database every `gridwork token` subcommand works on, refused when it does not exist.
+struct TokenDatabase: ParsableArguments {
+    @Option(help: "County database.") var db: String
+
+    func validate() throws { try requireFiles([("--db", db)]) }
 }
 
 /// `gridwork token list`'s table.

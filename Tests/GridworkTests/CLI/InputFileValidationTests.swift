@@ -18,4 +18,20 @@ import Testing
             #expect(message.contains("/no/such/grids.geojson: no such file"), "\(message)")
         }
     }
+
+    /// The token subcommands share one `--db` option group; each refuses a database that does not exist.
+    @Test(arguments: [
+        ["token", "create", "--db", "/no/such/county.sqlite", "--role", "dispatcher"],
+        ["token", "list", "--db", "/no/such/county.sqlite"],
+        ["token", "revoke", "--db", "/no/such/county.sqlite", "7"],
+    ])
+    func tokenCommandsNameAMissingDatabase(arguments: [String]) {
+        do {
+            _ = try GridworkCommand.parseAsRoot(arguments)
+            Issue.record("\(arguments.prefix(2).joined(separator: " ")) accepted a missing database")
+        } catch {
+            let message = GridworkCommand.message(for: error)
+            #expect(message.contains("--db /no/such/county.sqlite: no such file"), "\(message)")
+        }
+    }
 }

@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "GridStore", dependencies: ["CSQLite"]),
         // Fast exact point-in-polygon index: which grid / building covers a point.
         .target(name: "GridIndex", dependencies: ["GeoJSON"]),
+        // Chinese addresses (门牌地址): normalising and splitting them into parts (prov … roomno).
+        .target(name: "GridAddress"),
         // The one seeded random generator (SplitMix64): sample counties, the planner and the tests.
         .target(name: "SeededRandom"),
         // Seeded synthetic counties (towns, villages, grids, buildings, households, staff, incidents).
@@ -80,6 +82,7 @@ let package = Package(
         ], path: "Tests/DispatchTestSupport"),
 
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
+        .testTarget(name: "GridAddressTests", dependencies: ["GridAddress"]),
         .testTarget(name: "GridworkTestSupportTests", dependencies: ["GridworkTestSupport"]),
         .testTarget(name: "GeoJSONTests", dependencies: [
             "GeoJSON", "GridworkTestSupport", .product(name: "OrderedCollections", package: "swift-collections"),

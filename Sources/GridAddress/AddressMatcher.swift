@@ -1,0 +1,290 @@
+/// A building with its door-plate address (门牌地址), as the county's building layer holds it.
+public struct AddressedBuilding: Sendable, Hashable {
+    public var buildingID: String
+    public var address: String
+    public var gridID: String?
+
+    public init(buildingID: String, address: String, gridID: String? = nil) {
+        self.buildingID = buildingID
+        self.address = address
+        self.gridID = gridID
+    }
+}
+
+/// How sure a match is, from surest to none.
+public enum AddressMatchStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Every part of the building's door-plate address is in the address as written (after normalisation, with
+    /// no alias and no correction), and nothing in it contradicts the building. Unit, floor and room are not checked.
+    case exact
+    /// The building is identified, but the address left out parts of the door plate (town, village), or a name
+    /// needed an alias or a one-character correction. Unit, floor and room are not checked.
+    case building
+    /// The door plate without its building part (幢/栋/座), where that door plate has only one building.
+    case roadNumber = "road_number"
+    /// Only the village or community is certain; the grid is known when the village has a single grid.
+    case village
+    /// Several buildings (or villages) fit; they are listed, none is chosen.
+    case ambiguous
+    /// Nothing in the county fits, or the address could not be read; `reason` says which.
+    case none
+}
+
+/// The answer for one address.
+public struct AddressMatch: Sendable, Hashable {
+    public var status: AddressMatchStatus
+    /// 1 for `exact`, lower for each relaxation; 0 for `none`.
+    public var score: Double
+    /// The building, for `exact`, `building` and `roadNumber`.
+    public var buildingID: String?
+    /// The building's door-plate address as stored (for `exact`, `building`, `roadNumber`).
+    public var matchedAddress: String?
+    /// The grid: the building's, or the village's when it has exactly one.
+    public var gridID: String?
+    /// The village or community that is certain (every status but `none`, when known).
+    public var community: String?
+    /// For `ambiguous`: the candidate buildings (or, when villages are ambiguous, nothing and the reason names them).
+    public var candidates: [String]
+    /// Why the match is not surer: what was relaxed, corrected or missing.
+    public var reason: String?
+
+    static func none(_ reason: String) -> AddressMatch {
+        AddressMatch(status: .none, score: 0, candidates: [], reason: reason)
+    }
+}
+
+/// Finds the building a Chinese address names, among one county's buildings.
+///
+/// The door plate decides: road and number (`严州大道18号`), or village, group and number (`东山村3组12号`), looked up
+/// exactly; the building part (幢/栋/座) and the estate then choose among the buildings behind one door plate. Names
+/// (town, village/community, road, estate) may come through an alias (old or short names) or, when exactly one name
+/// of the county is one character away and has the same kind word, through that correction; numbers never do. A
+/// part that contradicts the building (another town, another building number) makes the match fail or ambiguous,
+/// never a guess.
+public struct AddressMatcher: Sendable {
+    struct Entry: Sendable {
+        var building: AddressedBuilding
+        var parts: [AddressPart: String]
+    }
+
+    let entries: [Entry]
+    /// Door-plate key → entries.
+    let byPlate: [String: [Int]]
+    /// Name tables per part (town, community, road, poi): normalised name → present.
+    let names: [AddressPart: Set<String>]
+    /// Community → the grids of its buildings and the towns it lies in.
+    let communityGrids: [String: Set<String>]
+    let communityTowns: [String: Set<String>]
+    /// Alias (normalised) → official name (normalised).
+    let aliases: [String: String]
+    /// The county's own administrative names (province, city, county), normalised; empty to skip the check.
+    let countyNames: Set<String>
+
+    /// Index `buildings`; `aliases` maps old or short names to official ones (any part: village, road, estate,
+    /// town); `countyNames` are the names above the town that addresses in this county may carry (浙江省, 杭州市,
+    /// 建德市). Buildings whose address cannot be parsed into a door plate are returned in `unindexed`.
+    public init(buildings: [AddressedBuilding], aliases: [String: String] = [:], countyNames: [String] = []) {
+        var entries: [Entry] = []
+        var byPlate: [String: [Int]] = [:]
+        var names: [AddressPart: Set<String>] = [:]
+        var communityGrids: [String: Set<String>] = [:], communityTowns: [String: Set<String>] = [:]
+        var unindexed: [String] = []
+        for b in buildings {
+            let p = AddressParser.parse(b.address)
+            guard p.issue == nil, let key = AddressMatcher.plateKey(p.parts) else { unindexed.append(b.buildingID); continue }
+            byPlate[key, default: []].append(entries.count)
+            entries.append(Entry(building: b, parts: p.parts))
+            for part in [AddressPart.town, .community, .road, .poi] { if let n = p[part] { names[part, default: []].insert(n) } }
+            if let c = p[.community] {
+                if let g = b.gridID { communityGrids[c, default: []].insert(g) }
+                if let t = p[.town] { communityTowns[c, default: []].insert(t) }
+            }
+        }
+        self.entries = entries
+        self.byPlate = byPlate
+        self.names = names
+        self.communityGrids = communityGrids
+        self.communityTowns = communityTowns
+        self.aliases = Dictionary(aliases.map { (AddressNormalizer.normalizedString($0.key), AddressNormalizer.normalizedString($0.value)) },
+                                  uniquingKeysWith: { a, _ in a })
+        self.countyNames = Set(countyNames.map(AddressNormalizer.normalizedString))
+        self.unindexed = unindexed
+    }
+
+    /// Buildings whose address has no door plate the matcher can use (no road or village number).
+    public let unindexed: [String]
+
+    /// The door-plate key: road and number, or village, group and number.
+    static func plateKey(_ parts: [AddressPart: String]) -> String? {
+        guard let number = parts[.roadno] else { return nil }
+        if let road = parts[.road] { return "R|" + road + "|" + number }
+        if let community = parts[.community] { return "C|" + community + "|" + (parts[.villageGroup] ?? "") + "|" + number }
+        return nil
+    }
+
+    // MARK: Matching
+
+    public func match(_ address: String) -> AddressMatch {
+        let parsed = AddressParser.parse(address)
+        if let issue = parsed.issue { return .none(issue.description) }
+        if !countyNames.isEmpty {
+            let foreign = parsed.administrativeNames.subtracting(countyNames)
+            if !foreign.isEmpty {
+                return .none("names " + foreign.sorted().joined(separator: " ") + ", outside this county ("
+                             + countyNames.sorted().joined(separator: " ") + ")")
+            }
+        }
+        var q = parsed.parts
+        var relaxed: [String] = []
+        for part in [AddressPart.town, .community, .road, .poi] {
+            guard let name = q[part] else { continue }
+            switch resolve(name, part) {
+            case .known: break
+            case .alias(let official):
+                q[part] = official; relaxed.append("\(name) is an old or short name of \(official)")
+            case .corrected(let official):
+                q[part] = official; relaxed.append("\(name) read as \(official)")
+            case .unknown:
+                if part == .poi { q[part] = nil; relaxed.append("estate \(name) not known, ignored") }
+            }
+        }
+        if !parsed.unparsed.isEmpty { relaxed.append("ignored: " + parsed.unparsed.joined(separator: " ")) }
+
+        guard let key = AddressMatcher.plateKey(q), let plate = byPlate[key] else {
+            return villageLevel(q, parsed: parsed, relaxed: relaxed)
+        }
+        // Same road or village name in several towns: what the address says about town and village must agree.
+        var candidates = plate.filter { i in
+            let e = entries[i].parts
+            if let t = q[.town], let et = e[.town], t != et { return false }
+            if q[.road] != nil, let c = q[.community], let ec = e[.community], c != ec { return false }
+            return true
+        }
+        if candidates.isEmpty {
+            let towns = Set(plate.compactMap { entries[$0].parts[.town] }).sorted().joined(separator: " ")
+            return .none("\(doorPlate(q)) is in \(towns), not in " + [q[.town], q[.community]].compactMap { $0 }.joined())
+        }
+        let plateTowns = Set(candidates.compactMap { entries[$0].parts[.town] })
+        if plateTowns.count > 1 {
+            return ambiguous(candidates, q, "\(doorPlate(q)) is in several towns (" + plateTowns.sorted().joined(separator: " ")
+                             + "); give the town")
+        }
+        // The estate and building among the buildings behind the door plate.
+        if let poi = q[.poi] {
+            let inEstate = candidates.filter { entries[$0].parts[.poi] == poi }
+            if !inEstate.isEmpty { candidates = inEstate }
+        }
+        if let house = q[.houseno] {
+            let inHouse = candidates.filter { entries[$0].parts[.houseno] == house }
+            guard !inHouse.isEmpty else {
+                let known = candidates.compactMap { entries[$0].parts[.houseno] }.sorted().joined(separator: ", ")
+                return ambiguous(candidates, q, "no building \(house) at \(doorPlate(q))"
+                                 + (known.isEmpty ? "" : " (buildings: \(known))"))
+            }
+            candidates = inHouse
+        }
+        guard candidates.count == 1 else {
+            return ambiguous(candidates, q, "\(candidates.count) buildings at \(doorPlate(q)); give the building (幢/栋)")
+        }
+        let e = entries[candidates[0]]
+        var m = AddressMatch(status: .building, score: 0.9, buildingID: e.building.buildingID,
+                             matchedAddress: e.building.address, gridID: e.building.gridID,
+                             community: e.parts[.community], candidates: [], reason: nil)
+        if e.parts[.houseno] != nil && q[.houseno] == nil {
+            m.status = .roadNumber; m.score = 0.8
+            relaxed.append("building part not given; the door plate has one building")
+        }
+        // The county's own names (省, 市, 县) are not part of the door plate: the county check above covered them.
+        let administrative: Set<AddressPart> = [.prov, .city, .district]
+        let missing = e.parts.keys.filter { q[$0] == nil && $0 != .houseno && !administrative.contains($0) }.sorted()
+        let contradicting = q.keys.filter { p in
+            ![.cellno, .floorno, .roomno].contains(p) && !administrative.contains(p) && e.parts[p] != nil && e.parts[p] != q[p]
+        }
+        // Unit, floor and room are below the door plate; the county's own higher names were checked above.
+        let extra = q.keys.filter { e.parts[$0] == nil && ![.cellno, .floorno, .roomno, .prov, .city, .district].contains($0) }
+        if !missing.isEmpty { relaxed.append("not given: " + missing.map(\.rawValue).joined(separator: ", ")) }
+        if !contradicting.isEmpty { relaxed.append("differs: " + contradicting.sorted().map(\.rawValue).joined(separator: ", ")) }
+        if !extra.isEmpty { relaxed.append("not on the door plate: " + extra.sorted().map(\.rawValue).joined(separator: ", ")) }
+        if m.status == .building && relaxed.isEmpty && parsed.parts == q {
+            m.status = .exact; m.score = 1
+        } else if m.status == .building {
+            m.score = max(0.6, 0.9 - 0.05 * Double(relaxed.count - 1))
+        }
+        m.reason = relaxed.isEmpty ? nil : relaxed.joined(separator: "; ")
+        return m
+    }
+
+    func villageLevel(_ q: [AddressPart: String], parsed: ParsedAddress, relaxed: [String]) -> AddressMatch {
+        let why = q[.roadno] == nil ? "no door-plate number" : "no door plate \(doorPlate(q)) in the county"
+        guard let community = q[.community], names[.community]?.contains(community) == true else {
+            return .none(why + (q[.community].map { "; village \($0) not known" } ?? "")
+                         + (relaxed.isEmpty ? "" : "; " + relaxed.joined(separator: "; ")))
+        }
+        let towns = communityTowns[community] ?? []
+        if q[.town] == nil && towns.count > 1 {
+            return AddressMatch(status: .ambiguous, score: 0.3, community: nil, candidates: [],
+                                reason: why + "; \(community) is in several towns (" + towns.sorted().joined(separator: " ") + ")")
+        }
+        if let t = q[.town], !towns.isEmpty, !towns.contains(t) {
+            return .none(why + "; \(community) is in " + towns.sorted().joined(separator: " ") + ", not \(t)")
+        }
+        let grids = communityGrids[community] ?? []
+        return AddressMatch(status: .village, score: 0.5, gridID: grids.count == 1 ? grids.first : nil,
+                            community: community, candidates: [],
+                            reason: ([why] + relaxed + (grids.count > 1 ? ["the village has \(grids.count) grids"] : []))
+                                .joined(separator: "; "))
+    }
+
+    func ambiguous(_ candidates: [Int], _ q: [AddressPart: String], _ reason: String) -> AddressMatch {
+        let communities = Set(candidates.compactMap { entries[$0].parts[.community] })
+        return AddressMatch(status: .ambiguous, score: 0.3, community: communities.count == 1 ? communities.first : nil,
+                            candidates: candidates.map { entries[$0].building.buildingID }.sorted(), reason: reason)
+    }
+
+    func doorPlate(_ q: [AddressPart: String]) -> String {
+        (q[.road] ?? (q[.community] ?? "") + (q[.villageGroup].map { $0 + "组" } ?? "")) + (q[.roadno].map { $0 + "号" } ?? "")
+    }
+
+    // MARK: Names
+
+    enum Resolution { case known, alias(String), corrected(String), unknown }
+
+    func resolve(_ name: String, _ part: AddressPart) -> Resolution {
+        let table = names[part] ?? []
+        if table.contains(name) { return .known }
+        if let official = aliases[name], table.contains(official) { return .alias(official) }
+        // One character away, with the same kind word, and only one such name: a slip, corrected.
+        let scalars = Array(name.unicodeScalars)
+        let suffix = kindWord(scalars, part)
+        guard scalars.count - suffix >= 2 else { return .unknown }
+        var found: String? = nil
+        for other in table {
+            let o = Array(other.unicodeScalars)
+            guard abs(o.count - scalars.count) <= 1, kindWord(o, part) == suffix,
+                  o.suffix(suffix) == scalars.suffix(suffix), AddressMatcher.withinOneEdit(scalars, o) else { continue }
+            if found != nil { return .unknown }                      // two names fit: no guess
+            found = other
+        }
+        return found.map { .corrected($0) } ?? .unknown
+    }
+
+    /// The length of the kind word a name ends with (社区 → 2, 村 → 1), from the parser's table.
+    func kindWord(_ name: [Unicode.Scalar], _ part: AddressPart) -> Int {
+        var best = 0
+        for marks in AddressParser.marksByFirst.values {
+            for m in marks where m.part == part && m.word.count > best && m.word.count < name.count
+                && Array(name.suffix(m.word.count)) == m.word { best = m.word.count }
+        }
+        return best
+    }
+
+    /// Whether two strings are at most one insertion, deletion or substitution apart (and not equal).
+    static func withinOneEdit(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Bool {
+        if a == b { return false }
+        if a.count == b.count { return zip(a, b).filter { $0 != $1 }.count == 1 }
+        let (short, long) = a.count < b.count ? (a, b) : (b, a)
+        guard long.count - short.count == 1 else { return false }
+        var i = 0
+        while i < short.count && short[i] == long[i] { i += 1 }
+        return short[i...] == long[(i + 1)...]
+    }
+}

@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "SampleCounty", dependencies: ["GeoJSON", "SeededRandom"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "CZlib", "SeededRandom",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "GridAddress", "CZlib", "SeededRandom",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
@@ -68,7 +68,7 @@ let package = Package(
         ]),
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
-            "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection",
+            "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection", "GridAddress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridworkTests", dependencies: [
             "Gridwork", "GridworkCLI", "SampleCounty", "GeoJSON", "GridGeometry", "GridProjection", "GridStore",
-            "GridworkTestSupport",
+            "GridAddress", "GridworkTestSupport",
         ]),
         .testTarget(name: "GridworkDispatchTests", dependencies: [
             "GridworkDispatch", "DispatchTestSupport", "Gridwork",

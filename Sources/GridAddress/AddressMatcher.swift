@@ -81,15 +81,18 @@ public struct AddressMatcher: Sendable {
 
     /// Index `buildings`; `aliases` maps old or short names to official ones (any part: village, road, estate,
     /// town); `countyNames` are the names above the town that addresses in this county may carry (浙江省, 杭州市,
-    /// 建德市). Buildings whose address cannot be parsed into a door plate are returned in `unindexed`.
+    /// 建德市); when empty, the names the buildings' own addresses carry above the town. Buildings whose address
+    /// cannot be parsed into a door plate are listed in `unindexed`.
     public init(buildings: [AddressedBuilding], aliases: [String: String] = [:], countyNames: [String] = []) {
         var entries: [Entry] = []
         var byPlate: [String: [Int]] = [:]
         var names: [AddressPart: Set<String>] = [:]
         var communityGrids: [String: Set<String>] = [:], communityTowns: [String: Set<String>] = [:]
         var unindexed: [String] = []
+        var ownNames: Set<String> = []
         for b in buildings {
             let p = AddressParser.parse(b.address)
+            ownNames.formUnion(p.administrativeNames)
             guard p.issue == nil, let key = AddressMatcher.plateKey(p.parts) else { unindexed.append(b.buildingID); continue }
             byPlate[key, default: []].append(entries.count)
             entries.append(Entry(building: b, parts: p.parts))
@@ -106,7 +109,7 @@ public struct AddressMatcher: Sendable {
         self.communityTowns = communityTowns
         self.aliases = Dictionary(aliases.map { (AddressNormalizer.normalizedString($0.key), AddressNormalizer.normalizedString($0.value)) },
                                   uniquingKeysWith: { a, _ in a })
-        self.countyNames = Set(countyNames.map(AddressNormalizer.normalizedString))
+        self.countyNames = countyNames.isEmpty ? ownNames : Set(countyNames.map(AddressNormalizer.normalizedString))
         self.unindexed = unindexed
     }
 

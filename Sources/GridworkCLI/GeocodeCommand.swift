@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GridAddress
 import Gridwork
 import GridProjection
 
@@ -16,6 +17,12 @@ struct GeocodeCommand: ParsableCommand {
             A point covered by several grids goes to the grid with the lowest id (string order); \
             likewise the building. The id column is `id`, or a first column named like household_id. \
             Invalid rows are listed on standard error with their line numbers; the others still go through.
+
+            Rows with an `address` column (门牌地址) and no coordinates are placed by address when the buildings \
+            carry door-plate addresses: status `address` (or `unplaced`, listed with the reason), and the columns \
+            match (exact, building, road_number, village, ambiguous, none), score and matched_address after status. \
+            --check-address also matches rows that have coordinates and lists where the address names another \
+            building than the point lies in. See docs/addresses.md.
             """
     )
 
@@ -31,13 +38,23 @@ struct GeocodeCommand: ParsableCommand {
     var snapMetres: Double = 0
     @Option(help: "Threads to use (default: every core).") var threads: Int = 0
     @Option(name: .customLong("block-kib"), help: .hidden) var blockKiB: Int = 4_096
+    @Option(name: .customLong("address-column"), help: "Column with the address, for rows without coordinates.")
+    var addressColumn: String = "address"
+    @Option(help: "Address aliases: CSV with columns alias,name (old or short names of villages, roads, estates).")
+    var aliases: String?
+    @Flag(name: .customLong("check-address"), help: "Also match rows that have coordinates; list address/point disagreements.")
+    var checkAddress = false
+    @Flag(name: .customLong("no-address"), help: "Do not place rows by address (rows without coordinates are invalid).")
+    var noAddress = false
 
     func validate() throws {
         if (grids == nil) == (db == nil) { throw ValidationError("give either --grids FILE or --db FILE") }
         if buildings != nil && grids == nil { throw ValidationError("--buildings goes with --grids") }
         if snapMetres < 0 || !snapMetres.isFinite { throw ValidationError("--snap-metres must be ≥ 0") }
         if threads < 0 { throw ValidationError("--threads must be ≥ 0 (0: every core)") }
-        try requireFiles([("--points", points), ("--grids", grids), ("--buildings", buildings), ("--db", db)])
+        if checkAddress && noAddress { throw ValidationError("--check-address and --no-address exclude each other") }
+        try requireFiles([("--points", points), ("--grids", grids), ("--buildings", buildings), ("--db", db),
+                          ("--aliases", aliases)])
     }
 
     func run() throws {
@@ -65,7 +82,16 @@ struct GeocodeCommand: ParsableCommand {
             printError(failed.description)
             throw ExitCode(2)
         }
-        let job = GeocodeJob(crs: system, snapMetres: snapMetres, blockBytes: blockKiB << 10, threads: threads)
+        var job = GeocodeJob(crs: system, snapMetres: snapMetres, blockBytes: blockKiB << 10, threads: threads)
+        let aliasTable = try aliases.map { try AddressAliases.read(path: $0) } ?? [:]
+        let matcher = noAddress ? nil : try AddressMatcher.forBuildings(buildingList, grids: gridList, aliases: aliasTable)
+        if let matcher {
+            job.addressMatcher = matcher
+            job.addressColumn = addressColumn
+            job.checkAddress = checkAddress
+        } else if checkAddress {
+            throw ValidationError("--check-address needs buildings with door-plate addresses (an `address` property); these have none")
+        }
         let locator = try GridLocator(grids: gridList, buildings: buildingList, frame: job.frame)
         let loaded = Date()
         let output = out ?? (points.hasSuffix(".csv") ? String(points.dropLast(4)) : points) + ".geocoded.csv"
@@ -74,6 +100,16 @@ struct GeocodeCommand: ParsableCommand {
         for row in summary.invalidRows.prefix(100) { printError("invalid: \(points) \(row)") }
         let invalid = summary.byStatus[.invalid, default: 0]
         if invalid > 100 { printError("... \(invalid - 100) more invalid rows") }
+        for row in summary.unplacedRows.prefix(100) { printError("unplaced: \(points) \(row)") }
+        let unplaced = summary.byStatus[.unplaced, default: 0]
+        if unplaced > 100 { printError("... \(unplaced - 100) more unplaced rows") }
+        for row in summary.disagreements.prefix(100) { printError("address differs: \(points) \(row)") }
+        if summary.disagreementCount > 100 { printError("... \(summary.disagreementCount - 100) more disagreements") }
+        if !summary.byMatch.isEmpty || checkAddress {
+            let matches = AddressMatchStatus.allCases.compactMap { s in summary.byMatch[s].map { "\($0) \(s.rawValue)" } }
+            print("by address: " + (matches.isEmpty ? "no rows without coordinates" : matches.joined(separator: ", "))
+                  + (checkAddress ? "; \(summary.disagreementCount) rows whose address names another building" : ""))
+        }
         let counts = GeocodeStatus.allCases.compactMap { s in summary.byStatus[s].map { "\($0) \(s.rawValue)" } }
         print("geocoded \(summary.rows) points against \(gridList.count) grids and \(buildingList.count) buildings " +
               "in \(String(format: "%.2f", seconds)) s (+\(String(format: "%.2f", loaded.timeIntervalSince(started))) s " +

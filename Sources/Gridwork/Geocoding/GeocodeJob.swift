@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GeoJSON
+import GridAddress
 import GridIndex
 import GridProjection
 
@@ -20,6 +21,15 @@ public struct GeocodeSummary: Sendable {
     public var byStatus: [GeocodeStatus: Int] = [:]
     /// Every invalid row is counted in `byStatus`; the first `GeocodeJob.keptInvalidRows` are kept with their reason.
     public var invalidRows: [InvalidPointRow] = []
+    /// Rows without coordinates whose address placed no grid (status `unplaced`): the first
+    /// `GeocodeJob.keptInvalidRows`, each with the matcher's reason and candidates.
+    public var unplacedRows: [InvalidPointRow] = []
+    /// With `checkAddress`: rows whose address names another building than the one the point lies in (all counted
+    /// in `disagreementCount`, the first `GeocodeJob.keptInvalidRows` kept).
+    public var disagreements: [InvalidPointRow] = []
+    public var disagreementCount = 0
+    /// Rows placed by address, by match status.
+    public var byMatch: [AddressMatchStatus: Int] = [:]
     /// The name of the input column read as the id.
     public var idColumn = "id"
 }
@@ -50,6 +60,13 @@ public struct GeocodeJob: Sendable {
     public var blockBytes: Int
     /// Threads to use; 0 means every core.
     public var threads: Int
+    /// Places rows that have no coordinates by their address column (`addressColumn`), writing
+    /// `match,score,matched_address` after `status`; nil (or no such column) leaves the output as it was.
+    public var addressMatcher: AddressMatcher?
+    public var addressColumn = "address"
+    /// With `addressMatcher`: also match rows that have coordinates, and list where the address's building is not
+    /// the point's (`GeocodeSummary.disagreements`), a data-quality check of a register.
+    public var checkAddress = false
 
     /// How many invalid rows `GeocodeSummary.invalidRows` keeps.
     public static let keptInvalidRows = 1_000
@@ -107,9 +124,11 @@ public struct GeocodeJob: Sendable {
         guard headerFields.contains(where: { !$0.isEmpty }) else {
             throw CSVError(file: name, line: 1, message: "the file is empty: it needs a header line with id and lon,lat (or x,y)")
         }
-        let layout = try ColumnLayout(header: headerFields, file: name)
+        let layout = try ColumnLayout(header: headerFields, file: name,
+                                      addressColumn: addressMatcher == nil ? nil : addressColumn)
+        let matchColumns = layout.address == nil ? [] : ColumnLayout.addressColumns
         let headerLines = buffer[headerStart..<headerEnd].reduce(0) { $0 + ($1 == 10 ? 1 : 0) } + (headerScan == nil ? 1 : 0)
-        try output.write(Array((["id", "grid_id", "building_id", "status"] + layout.carriedNames)
+        try output.write(Array((["id", "grid_id", "building_id", "status"] + matchColumns + layout.carriedNames)
             .map(CSVFormat.escaped).joined(separator: ",").utf8) + [10])
         buffer.withUnsafeMutableBytes { b in
             _ = memmove(b.baseAddress!, b.baseAddress! + headerEnd, filled - headerEnd)
@@ -126,7 +145,8 @@ public struct GeocodeJob: Sendable {
         // without dynamic exclusivity checks (each iteration touches only index k).
         let workers = UnsafeMutablePointer<PartWorker>.allocate(capacity: partsPerBlock)
         workers.initialize(repeating: PartWorker(layout: layout, labels: labels, locator: locator, crs: crs,
-                                                 needsTransform: needsTransform, snapMetres: snapMetres),
+                                                 needsTransform: needsTransform, snapMetres: snapMetres,
+                                                 matcher: addressMatcher, checkAddress: checkAddress),
                            count: partsPerBlock)
         defer {
             workers.deinitialize(count: partsPerBlock)
@@ -167,6 +187,16 @@ public struct GeocodeJob: Sendable {
                     row.line += nextLine
                     summary.invalidRows.append(row)
                 }
+                for var row in w.pointee.unplaced where summary.unplacedRows.count < Self.keptInvalidRows {
+                    row.line += nextLine
+                    summary.unplacedRows.append(row)
+                }
+                summary.disagreementCount += w.pointee.disagreements.count
+                for var row in w.pointee.disagreements where summary.disagreements.count < Self.keptInvalidRows {
+                    row.line += nextLine
+                    summary.disagreements.append(row)
+                }
+                for (status, n) in w.pointee.matchCounts { summary.byMatch[status, default: 0] += n }
                 nextLine += w.pointee.lines
             }
             let end = cut.end

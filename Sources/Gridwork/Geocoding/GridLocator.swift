@@ -17,6 +17,10 @@ public enum GeocodeStatus: String, Sendable, CaseIterable {
     case snapped
     /// The row could not be read (missing or non-numeric coordinates, NaN, out of range, failed transform).
     case invalid
+    /// No coordinates; placed by its address (`GeocodeJob.addressMatcher`), the `match` column says how surely.
+    case address
+    /// No coordinates, and its address placed no grid (ambiguous, unknown, another county); the reason is listed.
+    case unplaced
 }
 
 /// The grid and building of one point.

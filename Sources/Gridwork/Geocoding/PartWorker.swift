@@ -1,5 +1,6 @@
 import Foundation
 import GeoJSON
+import GridAddress
 import GridProjection
 
 /// The read-only inputs of one block, shared by the concurrent parts; each part writes only its own worker.
@@ -25,6 +26,10 @@ struct PartWorker {
     let needsTransform: Bool
     let snapMetres: Double
     let geographic: Bool
+    /// Places rows without coordinates by their address (`layout.address`); nil when the job does not.
+    let matcher: AddressMatcher?
+    /// Also match the address of rows with coordinates and list where its building differs from the point's.
+    let checkAddress: Bool
     private var transformer: CoordinateTransformer?
 
     // Outputs of the last `process` call.
@@ -32,6 +37,12 @@ struct PartWorker {
     var counts = [Int](repeating: 0, count: GeocodeStatus.allCases.count)
     /// Rows found invalid, their lines relative to the part's first line.
     var invalid: [InvalidPointRow] = []
+    /// Rows without coordinates whose address placed no grid, with the matcher's reason.
+    var unplaced: [InvalidPointRow] = []
+    /// With `checkAddress`: rows whose address names another building than the point lies in.
+    var disagreements: [InvalidPointRow] = []
+    /// Rows placed by address, by match status.
+    var matchCounts: [AddressMatchStatus: Int] = [:]
     var rows = 0
     /// Line ends in the part (so the next part knows its first line).
     var lines = 0
@@ -44,9 +55,11 @@ struct PartWorker {
     private var carriedRanges: [Int32] = []  // start, end pairs, layout.carried.count per row
     private var positions: [Position] = []
     private var valid: [Bool] = []
+    private var addressRange: [Int32] = []   // start, end pairs, when the layout has an address column
+    private var byAddress: [Bool] = []       // no coordinates, an address: placed by the matcher
 
     init(layout: ColumnLayout, labels: OutputLabels, locator: GridLocator, crs: CoordinateReferenceSystem,
-         needsTransform: Bool, snapMetres: Double) {
+         needsTransform: Bool, snapMetres: Double, matcher: AddressMatcher? = nil, checkAddress: Bool = false) {
         self.layout = layout
         self.labels = labels
         self.locator = locator
@@ -54,12 +67,19 @@ struct PartWorker {
         self.needsTransform = needsTransform
         self.snapMetres = snapMetres
         self.geographic = crs.isGeographic
+        self.matcher = layout.address == nil ? nil : matcher
+        self.checkAddress = checkAddress
     }
 
     mutating func process(_ base: UnsafePointer<UInt8>, count: Int) {
         out.removeAll(keepingCapacity: true)
         for s in counts.indices { counts[s] = 0 }
         invalid.removeAll(keepingCapacity: true)
+        unplaced.removeAll(keepingCapacity: true)
+        disagreements.removeAll(keepingCapacity: true)
+        matchCounts.removeAll(keepingCapacity: true)
+        addressRange.removeAll(keepingCapacity: true)
+        byAddress.removeAll(keepingCapacity: true)
         rows = 0
         lines = 0
         failure = nil
@@ -113,6 +133,13 @@ struct PartWorker {
                     carriedRanges.append(0); carriedRanges.append(0)
                 }
             }
+            if let a = layout.address {
+                if a.index < f {
+                    addressRange.append(fieldStarts[a.index]); addressRange.append(fieldEnds[a.index])
+                } else {
+                    addressRange.append(0); addressRange.append(0)
+                }
+            }
             if f != fieldCount {
                 reject(b, reason: "the row has \(f) fields but the header has \(fieldCount): quote fields that contain commas")
                 continue
@@ -136,9 +163,14 @@ struct PartWorker {
                 } else {
                     positions.append(Position(x, y))
                     valid.append(true)
+                    byAddress.append(false)
                 }
+            case (.empty, .empty) where matcher != nil && !address(b, rowStart.count - 1).isEmpty:
+                positions.append(Position(.nan, .nan))
+                valid.append(false)
+                byAddress.append(true)
             case (.empty, _), (_, .empty):
-                reject(b, reason: "missing \(xName) or \(yName)")
+                reject(b, reason: "missing \(xName) or \(yName)" + (matcher == nil ? "" : " and no address"))
             default:
                 reject(b, reason: "\(xName),\(yName) is not numeric ('\(text(b, xr))', '\(text(b, yr))')")
             }
@@ -153,10 +185,20 @@ struct PartWorker {
     /// Marks the last parsed row invalid.
     private mutating func reject(_ b: UnsafeBufferPointer<UInt8>, reason: String) {
         let k = rowStart.count - 1
-        let id = CSVScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
-        invalid.append(InvalidPointRow(line: Int(rowLine[k]), id: id, reason: reason))
+        invalid.append(InvalidPointRow(line: Int(rowLine[k]), id: id(b, k), reason: reason))
         positions.append(Position(.nan, .nan))
         valid.append(false)
+        byAddress.append(false)
+    }
+
+    private func id(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) -> String {
+        CSVScanner.unquoted(b, Int(idRange[2 * k])..<Int(idRange[2 * k + 1]))
+    }
+
+    /// Row k's address, unquoted and trimmed ("" without an address column).
+    private func address(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) -> String {
+        guard layout.address != nil else { return "" }
+        return text(b, Int(addressRange[2 * k])..<Int(addressRange[2 * k + 1]))
     }
 
     /// Projected or other EPSG coordinates to longitude/latitude; rows PROJ refuses become invalid.
@@ -211,6 +253,15 @@ struct PartWorker {
         labels.statuses.start.withUnsafeBufferPointer { statusStart in
             for k in 0..<rowStart.count {
                 var hit = GeocodeHit.invalid
+                var match: AddressMatch? = nil
+                if let matcher, byAddress[k] || (checkAddress && valid[k]) {
+                    let a = address(b, k)
+                    if !a.isEmpty { match = matcher.match(a) }
+                }
+                if byAddress[k] {
+                    writeByAddress(b, k, match!, into: &out)
+                    continue
+                }
                 if valid[k] {
                     hit = locator.locateHit(positions[k], snapMetres: snapMetres)
                     if hit.status == .invalid {
@@ -235,6 +286,18 @@ struct PartWorker {
                 let s = hit.status.ordinal
                 counts[s] += 1
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: statusBytes[statusStart[s]..<statusStart[s + 1]]))
+                if matcher != nil {
+                    writeMatch(match, into: &out)
+                    if let match, let matched = match.buildingID,
+                       [.exact, .building, .roadNumber].contains(match.status) {
+                        let pointBuilding = hit.building >= 0 ? locator.buildingIDs[Int(hit.building)] : nil
+                        if pointBuilding != matched {
+                            disagreements.append(InvalidPointRow(line: Int(rowLine[k]), id: id(b, k), reason:
+                                "the address \(address(b, k)) is building \(matched) (\(match.status.rawValue)) but the point is in "
+                                + (pointBuilding.map { "building \($0)" } ?? "no building")))
+                        }
+                    }
+                }
                 for j in 0..<carriedCount {
                     out.append(44)
                     let lo = Int(carriedRanges[(k * carriedCount + j) * 2]), hi = Int(carriedRanges[(k * carriedCount + j) * 2 + 1])
@@ -244,6 +307,47 @@ struct PartWorker {
             }
         }}}}}}
         if invalid.count > 1 { invalid.sort { $0.line < $1.line } }
+    }
+
+    /// A row without coordinates, placed by its address: the matched grid and building (status `address`), or none
+    /// (status `unplaced`, listed with the matcher's reason).
+    private mutating func writeByAddress(_ b: UnsafeBufferPointer<UInt8>, _ k: Int, _ match: AddressMatch,
+                                         into out: inout [UInt8]) {
+        let lo = Int(idRange[2 * k]), hi = Int(idRange[2 * k + 1])
+        if hi > lo { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi])) }
+        out.append(44)
+        if let g = match.gridID { out.append(contentsOf: CSVFormat.escaped(g).utf8) }
+        out.append(44)
+        if let building = match.buildingID { out.append(contentsOf: CSVFormat.escaped(building).utf8) }
+        out.append(44)
+        let status: GeocodeStatus = match.gridID != nil ? .address : .unplaced
+        matchCounts[match.status, default: 0] += 1
+        counts[status.ordinal] += 1
+        out.append(contentsOf: status.rawValue.utf8)
+        if status == .unplaced {
+            unplaced.append(InvalidPointRow(line: Int(rowLine[k]), id: id(b, k), reason: "address \(address(b, k)): "
+                + match.status.rawValue + (match.reason.map { " (\($0))" } ?? "")
+                + (match.candidates.isEmpty ? "" : "; candidates " + match.candidates.prefix(10).joined(separator: " "))))
+        }
+        writeMatch(match, into: &out)
+        let carriedCount = layout.carried.count
+        for j in 0..<carriedCount {
+            out.append(44)
+            let lo = Int(carriedRanges[(k * carriedCount + j) * 2]), hi = Int(carriedRanges[(k * carriedCount + j) * 2 + 1])
+            if hi > lo { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi])) }
+        }
+        out.append(10)
+    }
+
+    /// The `match,score,matched_address` columns (empty without a match).
+    private func writeMatch(_ match: AddressMatch?, into out: inout [UInt8]) {
+        out.append(44)
+        guard let match else { out.append(44); out.append(44); return }
+        out.append(contentsOf: match.status.rawValue.utf8)
+        out.append(44)
+        out.append(contentsOf: String(match.score).utf8)
+        out.append(44)
+        if let a = match.matchedAddress { out.append(contentsOf: CSVFormat.escaped(a).utf8) }
     }
 
 }

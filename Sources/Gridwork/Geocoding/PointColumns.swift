@@ -15,8 +15,10 @@ struct ColumnLayout: Sendable {
     /// The other columns, copied to the output after the located ones (renamed `input_<name>` when taken).
     var carried: [Int]
     var carriedNames: [String]
+    /// The address column, when rows without coordinates are to be placed by address (it is also carried).
+    var address: Column?
 
-    init(header: [String], file: String) throws {
+    init(header: [String], file: String, addressColumn: String? = nil) throws {
         fieldCount = header.count
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         let idColumn: Int
@@ -40,7 +42,11 @@ struct ColumnLayout: Sendable {
         carried = header.indices.filter { !fixed.contains($0) }
         let taken: Set = ["id", "grid_id", "building_id", "status"]
         carriedNames = carried.map { taken.contains(header[$0]) ? "input_" + header[$0] : header[$0] }
+        if let addressColumn, let a = column(addressColumn) { address = Column(index: a, name: addressColumn) }
     }
+
+    /// The columns written after `status` when rows are placed by address.
+    static let addressColumns = ["match", "score", "matched_address"]
 }
 
 /// Grid ids, building ids and statuses as CSV-ready bytes, each list flat: label `i` is
@@ -78,6 +84,8 @@ extension GeocodeStatus {
         case .overlap: 2
         case .outside: 3
         case .snapped: 4
+        case .address: 6
+        case .unplaced: 7
         case .invalid: 5
         }
     }

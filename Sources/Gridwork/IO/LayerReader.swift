@@ -63,7 +63,8 @@ extension LayerFeature {
     public func building(_ fields: LayerFields = LayerFields()) -> Building {
         Building(buildingID: id, gridID: properties[fields.grid]?.identifierValue,
                  villageID: properties[fields.village]?.identifierValue, kind: properties["kind"]?.stringValue ?? "urban",
-                 floors: properties["floors"]?.doubleValue.map { Int($0) }, geometry: geometry)
+                 floors: properties["floors"]?.doubleValue.map { Int($0) },
+                 address: properties["address"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, geometry: geometry)
     }
 }
 

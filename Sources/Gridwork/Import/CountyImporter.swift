@@ -181,11 +181,12 @@ public struct CountyImporter {
                     try insert("building", ["building_id": .text(building.buildingID),
                                             "grid_id": optional(building.gridID), "village_id": optional(building.villageID),
                                             "kind": .text(building.kind),
-                                            "floors": building.floors.map { .integer(Int64($0)) } ?? .null],
+                                            "floors": building.floors.map { .integer(Int64($0)) } ?? .null,
+                                            "address": optional(building.address)],
                                building.geometry)
                 }
             } else {
-                try carryOver("building", ["building_id", "grid_id", "village_id", "kind", "floors"])
+                try carryOver("building", ["building_id", "grid_id", "village_id", "kind", "floors", "address"])
             }
             if let households {
                 try db.run("DELETE FROM household", [])

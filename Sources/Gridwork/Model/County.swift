@@ -69,14 +69,19 @@ public struct Building: Sendable, Hashable {
     public var villageID: String?
     public var kind: String
     public var floors: Int?
+    /// The door-plate address (门牌地址), e.g. "建德市新安江街道府东社区严州大道18号锦绣花园3幢"; nil when the layer has
+    /// none. Households and incidents without coordinates are placed by it (`GridAddress.AddressMatcher`).
+    public var address: String?
     public var geometry: Geometry
 
-    public init(buildingID: String, gridID: String?, villageID: String?, kind: String, floors: Int?, geometry: Geometry) {
+    public init(buildingID: String, gridID: String?, villageID: String?, kind: String, floors: Int?,
+                address: String? = nil, geometry: Geometry) {
         self.buildingID = buildingID
         self.gridID = gridID
         self.villageID = villageID
         self.kind = kind
         self.floors = floors
+        self.address = address
         self.geometry = geometry
     }
 }

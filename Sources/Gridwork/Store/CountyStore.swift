@@ -122,12 +122,12 @@ public final class CountyStore {
     public func buildings(version: Int? = nil) throws -> [Building] {
         let v = try resolve(version)
         return try connection.query(
-            "SELECT building_id, grid_id, village_id, kind, floors, geometry FROM building WHERE version_id = ? ORDER BY building_id",
+            "SELECT building_id, grid_id, village_id, kind, floors, geometry, address FROM building WHERE version_id = ? ORDER BY building_id",
             [.integer(Int64(v))]
         ).map { row in
             let id = row[0].stringValue ?? ""
             return Building(buildingID: id, gridID: row[1].stringValue, villageID: row[2].stringValue,
-                            kind: row[3].stringValue ?? "urban", floors: row[4].intValue,
+                            kind: row[3].stringValue ?? "urban", floors: row[4].intValue, address: row[6].stringValue,
                             geometry: try geometry(row[5], "building \(id)"))
         }
     }

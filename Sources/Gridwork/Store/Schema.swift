@@ -95,5 +95,8 @@ public enum CountySchema {
             );
             CREATE INDEX incident_history_by_time ON incident_history(reported_at);
             """),
+        Migration(version: 2, name: "building door-plate addresses", sql: """
+            ALTER TABLE building ADD COLUMN address TEXT;
+            """),
     ]
 }

@@ -1,0 +1,31 @@
+import GeoJSON
+import GridAddress
+import GridGeometry
+
+extension AddressMatcher {
+    /// A matcher over the buildings that carry a door-plate address (nil when none does), for placing households
+    /// and incidents that come with an address and no coordinates.
+    ///
+    /// A building's grid is its `grid_id`; a building without one gets the grid that holds a point inside its
+    /// footprint (GEOS PointOnSurface), located by the reports' rule (lowest grid id on a shared edge), so an
+    /// address lands where a point in that building would.
+    public static func forBuildings(_ buildings: [Building], grids: [Grid],
+                                    aliases: [String: String] = [:]) throws -> AddressMatcher? {
+        let addressed = buildings.filter { $0.address != nil }
+        guard !addressed.isEmpty else { return nil }
+        var locator: GridLocator? = nil
+        let context = GEOSContext()
+        var entries: [AddressedBuilding] = []
+        entries.reserveCapacity(addressed.count)
+        for b in addressed {
+            var grid = b.gridID
+            if grid == nil {
+                if locator == nil { locator = try GridLocator(grids: grids, buildings: []) }
+                let inside = try GEOSGeometry(b.geometry, context: context).pointOnSurface()
+                grid = locator!.locate(inside).gridID
+            }
+            entries.append(AddressedBuilding(buildingID: b.buildingID, address: b.address!, gridID: grid))
+        }
+        return AddressMatcher(buildings: entries, aliases: aliases)
+    }
+}

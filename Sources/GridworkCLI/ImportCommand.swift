@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GridAddress
 import Gridwork
 
 /// Options naming the county database, shared by subcommands.
@@ -71,6 +72,11 @@ struct ImportCommand: ParsableCommand {
         do {
             let summary = try CountyImporter(options: options).run(into: store)
             for problem in summary.problems { printError(problem.description) }
+            if !summary.householdsByAddress.isEmpty {
+                print("households placed by address: " + AddressMatchStatus.allCases.compactMap { s in
+                    summary.householdsByAddress[s].map { "\($0) \(s.rawValue)" }
+                }.joined(separator: ", "))
+            }
             let counts = summary.counts.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
             if summary.dryRun {

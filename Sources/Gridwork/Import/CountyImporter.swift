@@ -1,5 +1,6 @@
 import Foundation
 import GeoJSON
+import GridAddress
 import GridGeometry
 import GridProjection
 import GridStore
@@ -40,6 +41,10 @@ public struct ImportSummary: Sendable {
     /// Repairs and warnings (an import with errors throws `ImportFailed` instead).
     public var problems: [ImportProblem] = []
     public var dryRun = false
+    /// Households that came with neither a building nor coordinates, by how their address matched a building
+    /// (`GridAddress.AddressMatcher`); those placed (exact, building, road_number) got that building, the others
+    /// are imported without one and listed as warnings.
+    public var householdsByAddress: [AddressMatchStatus: Int] = [:]
 }
 
 /// Reads, validates and stores a county's layers in one transaction: either everything goes in as a new boundary
@@ -49,6 +54,34 @@ public struct CountyImporter {
 
     public init(options: ImportOptions) {
         self.options = options
+    }
+
+    /// Gives households without a building or coordinates the building their address names, when it names one
+    /// surely (exact, building, road_number); the others stay without a building and are listed as warnings.
+    func placeByAddress(_ households: [Household], file: String, buildings: [Building], grids: [Grid],
+                        counts: inout [AddressMatchStatus: Int], problems: inout [ImportProblem]) throws -> [Household] {
+        let unplaced = households.indices.filter {
+            households[$0].buildingID == nil && households[$0].location == nil && !households[$0].address.isEmpty
+        }
+        guard !unplaced.isEmpty, let matcher = try AddressMatcher.forBuildings(buildings, grids: grids) else { return households }
+        var result = households
+        for k in unplaced {
+            let h = households[k]
+            let m = matcher.match(h.address)
+            counts[m.status, default: 0] += 1
+            if let building = m.buildingID, [.exact, .building, .roadNumber].contains(m.status) {
+                result[k].buildingID = building
+            } else {
+                problems.append(ImportProblem(
+                    severity: .warning, file: file, place: "household \(h.householdID)", featureID: h.householdID,
+                    field: "address",
+                    reason: "address \(h.address) names no single building (\(m.status.rawValue)"
+                        + (m.reason.map { ": \($0)" } ?? "")
+                        + (m.candidates.isEmpty ? "" : "; candidates " + m.candidates.prefix(10).joined(separator: " ")) + ")",
+                    fix: "give building_id or lon,lat, correct the address, or add an old name to an alias file"))
+            }
+        }
+        return result
     }
 
     public func run(into store: CountyStore) throws -> ImportSummary {
@@ -106,7 +139,15 @@ public struct CountyImporter {
         let gridIDs = Set(grids.map(\.id))
         let buildingIDs: Set<String> = Set(buildings?.map(\.id) ?? [])
         let tables = TableReader(gridIDs: gridIDs, buildingIDs: buildingIDs)
-        let households = try options.households.map { try tables.households($0, &problems) }
+        var households = try options.households.map { try tables.households($0, &problems) }
+        var householdsByAddress: [AddressMatchStatus: Int] = [:]
+        if let list = households, let path = options.households {
+            let buildingList = try buildings.map { $0.map { $0.building(reader.fields) } }
+                ?? (previous == nil ? [] : store.buildings(version: previous))
+            households = try placeByAddress(list, file: fileName(path), buildings: buildingList,
+                                            grids: grids.map { $0.grid(reader.fields) }, counts: &householdsByAddress,
+                                            problems: &problems)
+        }
         let staff = try options.staff.map { try tables.staff($0, &problems) }
         let departments = try options.departments.map { try tables.departments($0, &problems) }
         let incidents = try options.incidents.map { try tables.incidents($0, &problems) }
@@ -117,6 +158,7 @@ public struct CountyImporter {
 
         var summary = ImportSummary()
         summary.problems = problems
+        summary.householdsByAddress = householdsByAddress
         summary.dryRun = options.dryRun
         summary.counts["grids"] = grids.count
         if let towns { summary.counts["towns"] = towns.count }

@@ -40,3 +40,36 @@ import Testing
         #expect(columns.contains("address"))
     }
 }
+
+extension BuildingAddressImportTests {
+    @Test func householdsWithOnlyAnAddressGetTheirBuilding() throws {
+        let scratch = Scratch()
+        var options = ImportOptions(grids: scratch.write("grids.geojson", validGrids()))
+        options.buildings = scratch.write("buildings.geojson", collection([
+            buildingFeature("B1", 119.301, 29.501, address: "样例县清埠街道云信社区湾昌路1号"),
+            buildingFeature("B2", 119.303, 29.501, address: "样例县清埠街道云信社区湾昌路3号"),
+        ]))
+        options.households = scratch.write("households.csv", """
+            household_id,building_id,address,lon,lat,residents
+            H1,,样例县清埠街道云信社区湾昌路1号101室,,,3
+            H2,,湾昌路3号2单元,,,2
+            H3,B1,湾昌路3号,,,1
+            H4,,湾昌路99号,,,4
+            H5,,,,,1
+            H6,,湾昌路3号,119.3015,29.5015,2
+
+            """)
+        let store = try CountyStore(path: scratch.db)
+        let summary = try CountyImporter(options: options).run(into: store)
+        let byID = Dictionary(uniqueKeysWithValues: try store.households().map { ($0.householdID, $0) })
+        // Placed by address; a given building or location is never overridden; nothing is dropped.
+        #expect(byID.count == 6)
+        #expect(byID["H1"]?.buildingID == "B1" && byID["H2"]?.buildingID == "B2")
+        #expect(byID["H3"]?.buildingID == "B1" && byID["H6"]?.buildingID == nil)
+        #expect(byID["H4"]?.buildingID == nil && byID["H5"]?.buildingID == nil)
+        #expect(summary.householdsByAddress == [.exact: 1, .building: 1, .none: 1])
+        let warnings = summary.problems.filter { $0.severity == .warning && $0.field == "address" }
+        #expect(warnings.map(\.featureID) == ["H4"])
+        #expect(warnings.first?.reason.contains("no door plate 湾昌路99号") == true)
+    }
+}

@@ -82,7 +82,7 @@ let package = Package(
         ], path: "Tests/DispatchTestSupport"),
 
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
-        .testTarget(name: "GridAddressTests", dependencies: ["GridAddress"]),
+        .testTarget(name: "GridAddressTests", dependencies: ["GridAddress", "SampleCounty", "GeoJSON"]),
         .testTarget(name: "GridworkTestSupportTests", dependencies: ["GridworkTestSupport"]),
         .testTarget(name: "GeoJSONTests", dependencies: [
             "GeoJSON", "GridworkTestSupport", .product(name: "OrderedCollections", package: "swift-collections"),

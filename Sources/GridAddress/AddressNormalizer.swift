@@ -53,7 +53,7 @@ public enum AddressNormalizer {
     /// Traditional → simplified for characters that occur in Chinese addresses: administrative and road words,
     /// building words, and the common characters of place and estate names.
     static let simplified: [Unicode.Scalar: Unicode.Scalar] = {
-        let pairs = "嚴严區区號号樓楼棟栋單单層层鎮镇鄉乡縣县園园東东廣广場场門门灣湾莊庄橋桥嶺岭龍龙華华興兴豐丰寧宁漢汉"
+        let pairs = "嚴严圓圆區区號号樓楼棟栋單单層层鎮镇鄉乡縣县園园東东廣广場场門门灣湾莊庄橋桥嶺岭龍龙華华興兴豐丰寧宁漢汉"
             + "樂乐發发國国會会員员間间臺台關关舊旧雲云鳳凤鳥鸟長长馬马觀观齊齐實实業业廳厅廠厂壩坝塢坞灘滩澗涧溝沟"
             + "環环館馆鐵铁陳陈劉刘張张楊杨黃黄趙赵吳吴鄭郑錦锦繡绣麗丽嶼屿濱滨億亿萬万與与貴贵遠远達达運运進进過过"
             + "還还鄰邻綠绿紅红藍蓝銀银書书學学醫医衛卫處处幢幢義义陽阳寶宝塘塘濟济灣湾嶽岳陸陆蘇苏韓韩葉叶鄧邓許许"

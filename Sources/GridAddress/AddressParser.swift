@@ -83,11 +83,13 @@ public enum AddressParser {
             + marks("自治州 地区 盟", .city) + marks("市", .city, ambiguousCity: true)
             + marks("区 县 旗 自治县 新区 开发区", .district)
             + marks("镇 乡 街道 街道办事处 街道办", .town)
+            // "新村" is left to 村: villages named X新村 are as common as estates named so, and both sides of a
+            // match are read alike.
             + marks("村 社区 居委会 村委会 居民委员会 村民委员会 社区居委会 嘎查", .community)
             + marks("组 队 村民小组 小组", .villageGroup)
             + marks("路 街 巷 弄 大道 大街 胡同 道", .road)
             + marks("号 号院", .roadno)
-            + marks("小区 花园 家园 新村 公寓 大厦 广场 苑 园 山庄 公馆 大楼 商城 市场 中心 别墅", .poi)
+            + marks("小区 花园 家园 公寓 大厦 广场 苑 园 山庄 公馆 大楼 商城 市场 中心 别墅", .poi)
             + marks("幢 栋 座 号楼 #楼 #", .houseno)
             + marks("单元", .cellno)
             + marks("层 楼", .floorno)

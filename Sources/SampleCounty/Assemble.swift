@@ -45,31 +45,11 @@ extension CountyBuilder {
         }
 
         // Building ids, addresses and places.
-        var roadNames = [Int: String]()
-        var roadNumbers = [Int: Int]()
-        let rowsPerRoad = 3
+        let plates = doorPlates(county: county, townNames: townNames, villageNames: villageNames,
+                                names: &random, used: &used)
         for k in buildings.indices {
-            let c = buildings[k].cell
-            let v = Int(villageOwner[c])
-            let t = Int(villageTown[v])
-            let prefix = county + townNames[t] + villageNames[v]
-            if buildings[k].urban {
-                let key = t * 1_000_000 + (c / lattice.nx) / rowsPerRoad
-                let road: String
-                if let known = roadNames[key] {
-                    road = known
-                } else {
-                    road = Names.placeStem(&random, used: &used, suffix: random.element(["路", "路", "街", "大道"]))
-                    roadNames[key] = road
-                }
-                let number = roadNumbers[key, default: -1] + 2
-                roadNumbers[key] = number
-                buildings[k].address = prefix + road + String(number) + "号"
-                buildings[k].place = villageNames[v] + road
-            } else {
-                buildings[k].address = prefix + String(buildings[k].group) + "组" + String(buildings[k].number) + "号"
-                buildings[k].place = villageNames[v] + String(buildings[k].group) + "组"
-            }
+            buildings[k].address = plates[k].text
+            buildings[k].place = plates[k].place
         }
         let buildingIDs = buildings.indices.map { "B" + padded($0 + 1, 6) }
 
@@ -126,6 +106,10 @@ extension CountyBuilder {
         var buildingOfHousehold: [Int] = []
         buildingOfHousehold.reserveCapacity(figures.households)
         var gridHouseholds = [Int](repeating: 0, count: figures.grids)
+        var registerRandom = stream("register")
+        let registerKinds = variantKinds.filter {
+            ["no_prefix", "building_word", "numerals", "full_width", "spaces", "committee", "annex_form"].contains($0.kind)
+        }
         for (k, b) in buildings.enumerated() {
             let g = Int(gridOwner[b.cell])
             gridHouseholds[g] += b.households
@@ -141,9 +125,16 @@ extension CountyBuilder {
                 } else {
                     suffix = h == 0 ? "" : "之" + Names.chineseDigits[h + 1]
                 }
+                var address = b.address + suffix
+                if registerRandom.chance(0.15) {
+                    // A register writes about one address in seven differently from the door plate.
+                    let kind = registerKinds[registerRandom.weightedIndex(registerKinds.map(\.weight))].kind
+                    address = variant(kind, of: plates[k], room: suffix, oldNames: [:], knownNames: [],
+                                      random: &registerRandom)?.0 ?? address
+                }
                 households.append(SampleHousehold(
                     id: "H" + padded(households.count + 1, 7), buildingID: buildingIDs[k], gridID: gridIDs[g],
-                    address: b.address + suffix, lon: Double(p.x) / Lattice.unitsPerDegree,
+                    address: address, lon: Double(p.x) / Lattice.unitsPerDegree,
                     lat: Double(p.y) / Lattice.unitsPerDegree,
                     residents: householdRandom.weightedIndex(residentWeights) + 1))
                 buildingOfHousehold.append(k)
@@ -202,10 +193,30 @@ extension CountyBuilder {
                                       buildingOfHousehold: buildingOfHousehold, gridIDs: gridIDs,
                                       villageNames: villageNames)
 
+        // Address variants with known answers, and the old names they may use.
+        var aliasRandom = stream("aliases")
+        let aliases = villageAliases(villageNames: villageNames, used: &used, random: &aliasRandom)
+        let oldNames = Dictionary(aliases.map { ($0.name, $0.alias) }, uniquingKeysWith: { a, _ in a })
+        var variantRandom = stream("variants")
+        let knownNames = Set(plates.flatMap { [$0.village, $0.road].compactMap { $0 } } + villageNames + townNames)
+        var variants: [SampleAddressVariant] = []
+        let variantCount = min(20_000, 2 * buildings.count)
+        while variants.count < variantCount {
+            let k = variantRandom.index(buildings.count)
+            let kind = variantKinds[variantRandom.weightedIndex(variantKinds.map(\.weight))].kind
+            let room = buildings[k].urban
+                ? String(1 + variantRandom.index(buildings[k].floors)) + padded(1 + variantRandom.index(4), 2) + "室" : ""
+            guard let (address, expectation) = variant(kind, of: plates[k], room: room, oldNames: oldNames,
+                                                       knownNames: knownNames, random: &variantRandom) else { continue }
+            variants.append(SampleAddressVariant(id: "A" + padded(variants.count + 1, 6), address: address, kind: kind,
+                                                 buildingID: buildingIDs[k], expectation: expectation))
+        }
+
         return SampleCounty(
             preset: preset, seed: seed, countyName: county, county: countyFeature, towns: towns, villages: villages,
             grids: grids, buildings: buildingFeatures, households: households, staff: staff,
-            departments: departments, incidents: incidents, lattice: lattice, cellGrid: gridOwner)
+            departments: departments, incidents: incidents, addressVariants: variants,
+            addressAliases: aliases, lattice: lattice, cellGrid: gridOwner)
     }
 
     /// A point well inside cell `c` (its corners pulled 20% towards their centroid, then a random point of

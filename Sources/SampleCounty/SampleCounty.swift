@@ -82,6 +82,11 @@ public struct SampleCounty: Sendable {
     public var staff: [SampleStaff]
     public var departments: [SampleDepartment]
     public var incidents: [SampleIncident]
+    /// Addresses written as registers and callers write them, each with its building and what a matcher must
+    /// answer (`address-variants.csv`).
+    public var addressVariants: [SampleAddressVariant]
+    /// Old names of some villages (`address-aliases.csv`: alias,name), used by the `old_name` variants.
+    public var addressAliases: [(alias: String, name: String)]
 
     /// The lattice the regions are made of, and the grid index (into `grids`) of each cell (-1 outside):
     /// kept for the tiling tests.

@@ -13,7 +13,8 @@ extension SampleCounty {
     /// The files `write(to:)` produces, in the order it writes them.
     public static let fileNames = [
         "county.geojson", "towns.geojson", "villages.geojson", "grids.geojson", "buildings.geojson",
-        "households.csv", "staff.csv", "departments.csv", "incidents.csv", "manifest.json",
+        "households.csv", "staff.csv", "departments.csv", "incidents.csv", "address-variants.csv",
+        "address-aliases.csv", "manifest.json",
     ]
 
     /// Writes the county into `directory` (created if missing): GeoJSON feature collections at 7 decimals
@@ -41,6 +42,10 @@ extension SampleCounty {
         try writeCSV(path("incidents.csv"), header: ["incident_id", "reported_at", "category", "lon", "lat", "grid_id", "status", "description"],
                      rows: incidents.lazy.map { [$0.id, $0.reportedAt, $0.category, coordinateText($0.lon), coordinateText($0.lat), $0.gridID, $0.status, $0.description] })
 
+        try writeCSV(path("address-variants.csv"), header: ["variant_id", "address", "kind", "building_id", "expect"],
+                     rows: addressVariants.lazy.map { [$0.id, $0.address, $0.kind, $0.buildingID, $0.expectation.rawValue] })
+        try writeCSV(path("address-aliases.csv"), header: ["alias", "name"], rows: addressAliases.lazy.map { [$0.alias, $0.name] })
+
         let file = try TextFile(path: path("manifest.json"))
         try file.append(manifestJSON())
         try file.close()
@@ -60,6 +65,7 @@ extension SampleCounty {
             ("part_time_workers", staff.filter { $0.role == .partTimeWorker }.count),
             ("building_heads", staff.filter { $0.role == .buildingHead }.count),
             ("departments", departments.count), ("incidents", incidents.count),
+            ("address_variants", addressVariants.count), ("address_aliases", addressAliases.count),
         ]
         var text = "{\n"
         text += "  \"generator\": \"gridwork SampleCounty 1\",\n"

@@ -117,14 +117,21 @@ extension StaffRole {
 }
 
 /// Computes the report layers once, in the background, and hands the result to every request that waits for it.
+///
+/// The computation (about a second of CPU for 951 grids) runs on a thread of its own at the lowest scheduling class
+/// (`BackgroundThread`), not on Swift's cooperative pool: the pool has one thread per core, and taking one for a
+/// second at start-up left intake half the threads and a contended CPU (issue 12: p99 of 100–200 ms in the first
+/// second). At idle priority it only gets the cores when requests leave them free.
 final class ReportLayerCache: Sendable {
     private let task: Task<ReportLayers, any Error>
 
     /// Starts loading the county layers of `version` (the version the service serves) from `databasePath`.
     init(databasePath: String, version: Int) {
-        task = Task.detached(priority: .medium) {
-            let store = try CountyStore(path: databasePath, create: false)
-            return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
+        task = Task {
+            try await BackgroundThread.run {
+                let store = try CountyStore(path: databasePath, create: false)
+                return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
+            }
         }
     }
 
@@ -140,5 +147,32 @@ final class ReportLayerCache: Sendable {
         } catch {
             throw HTTPError(.internalServerError, message: "the coverage and workload reports could not be computed: \(error)")
         }
+    }
+}
+
+/// Work that must not compete with request handling: a new thread at Linux's `SCHED_IDLE` class (it runs only when
+/// no other thread wants the CPU; lowering needs no privilege), elsewhere at the lowest `Thread` priority.
+enum BackgroundThread {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                lowerPriority()
+                continuation.resume(with: Result { try work() })
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// `pthread_setschedparam(pthread_self(), SCHED_IDLE, {0})`; failure keeps the normal priority.
+    private static func lowerPriority() {
+        #if os(Linux)
+        var parameter = sched_param()
+        parameter.sched_priority = 0
+        let schedIdle: Int32 = 5  // SCHED_IDLE in <bits/sched.h> (hidden without _GNU_SOURCE)
+        _ = pthread_setschedparam(pthread_self(), schedIdle, &parameter)  // returns an errno value on failure
+        #else
+        Thread.current.threadPriority = 0
+        #endif
     }
 }

@@ -98,7 +98,7 @@ let package = Package(
             "GridworkTestSupport",
         ]),
         .testTarget(name: "GridworkDispatchTests", dependencies: [
-            "GridworkDispatch", "DispatchTestSupport", "Gridwork",
+            "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore",
         ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
             "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridworkTestSupport",

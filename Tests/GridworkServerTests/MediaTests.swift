@@ -199,7 +199,7 @@ struct MediaTests {
         #expect(error?.message.contains("does not occur in the body") == true)
     }
 
-    @Test("photo types are recognised by their first bytes and the media directory sits beside the database")
+    @Test("photo types are recognised by their first bytes (the domain checks are in GridworkDispatchTests)")
     func library() {
         #expect(PhotoType.sniff(Images.png) == .png && PhotoType.sniff(Images.jpeg) == .jpeg && PhotoType.sniff(Images.webp) == .webp)
         #expect(PhotoType.sniff(Images.gif) == nil && PhotoType.sniff(Data()) == nil)

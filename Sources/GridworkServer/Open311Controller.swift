@@ -8,9 +8,9 @@ import Hummingbird
 ///
 /// - `GET discovery.json`: the endpoint, its formats and whom to ask for a key.
 /// - `GET services.json`: the categories (public, as the standard has it).
-/// - `POST requests.json`: form-encoded `api_key`, `service_code`, `lat`, `long`, `description`, `address_string`,
-///   `email`, `phone`, `first_name`, `last_name`; gridwork also reads `crs` (default EPSG:4326: GCJ02 for Amap
-///   apps) and the `Idempotency-Key` header.
+/// - `POST requests.json`: form-encoded or `multipart/form-data` `api_key`, `service_code`, `lat`, `long`,
+///   `description`, `address_string`, `email`, `phone`, `first_name`, `last_name`, and (multipart) a `media` photo;
+///   gridwork also reads `crs` (default EPSG:4326: GCJ02 for Amap apps) and the `Idempotency-Key` header.
 /// - `GET requests.json` with `service_request_id`, `service_code`, `start_date`, `end_date`, `status`
 ///   (and `api_key`: results are filtered by the token's role).
 /// - `GET requests/{id}.json`.

@@ -118,10 +118,10 @@ extension StaffRole {
 
 /// Computes the report layers once, in the background, and hands the result to every request that waits for it.
 ///
-/// The computation (about a second of CPU for 951 grids) runs on a thread of its own at the lowest scheduling class
+/// The computation (about a second of CPU for 951 grids) runs on a thread of its own at the lowest CPU priority
 /// (`BackgroundThread`), not on Swift's cooperative pool: the pool has one thread per core, and taking one for a
 /// second at start-up left intake half the threads and a contended CPU (issue 12: p99 of 100–200 ms in the first
-/// second). At idle priority it only gets the cores when requests leave them free.
+/// second). At nice 19 it takes the cores when requests leave them free.
 final class ReportLayerCache: Sendable {
     private let task: Task<ReportLayers, any Error>
 
@@ -150,8 +150,9 @@ final class ReportLayerCache: Sendable {
     }
 }
 
-/// Work that must not compete with request handling: a new thread at Linux's `SCHED_IDLE` class (it runs only when
-/// no other thread wants the CPU; lowering needs no privilege), elsewhere at the lowest `Thread` priority.
+/// Work that must not compete with request handling: a new thread at the lowest CPU priority (nice 19: under
+/// Linux's scheduler it gets about 1/70 of a core's time while request threads want all of it, and everything
+/// when they are idle, so it is slowed, never starved).
 enum BackgroundThread {
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
@@ -164,13 +165,11 @@ enum BackgroundThread {
         }
     }
 
-    /// `pthread_setschedparam(pthread_self(), SCHED_IDLE, {0})`; failure keeps the normal priority.
+    /// `setpriority(PRIO_PROCESS, 0, 19)`: on Linux the nice value belongs to each thread and `who` 0 is the calling
+    /// thread, so only this one is lowered. Returns -1 on failure, which keeps the normal priority.
     private static func lowerPriority() {
         #if os(Linux)
-        var parameter = sched_param()
-        parameter.sched_priority = 0
-        let schedIdle: Int32 = 5  // SCHED_IDLE in <bits/sched.h> (hidden without _GNU_SOURCE)
-        _ = pthread_setschedparam(pthread_self(), schedIdle, &parameter)  // returns an errno value on failure
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         #else
         Thread.current.threadPriority = 0
         #endif

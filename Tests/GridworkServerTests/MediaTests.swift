@@ -179,26 +179,6 @@ struct MediaTests {
         #expect(try f.count("SELECT count(*) FROM dispatch_media") == 0)
     }
 
-    @Test("the parser: preamble, quoted boundary and file name, binary content with CRLF and dashes, no headers")
-    func parser() throws {
-        let binary = Data([0x0D, 0x0A, 0x2D, 0x2D, 0x00, 0xFF, 0x0D, 0x0A])
-        var raw = Data("preamble to ignore\r\n--b\"q\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a \\\"b\\\".png\"\r\n".utf8)
-        raw += Data("Content-Type: image/png\r\n\r\n".utf8) + binary
-        raw += Data("\r\n--b\"q\r\ncontent-disposition: form-data; name=description\r\n\r\nbins, full\r\n--b\"q--\r\nepilogue".utf8)
-        // A quoted boundary may not contain a quote in RFC 2046, but the parser must take the parameter as given.
-        let form = try Multipart.parse(raw, contentType: #"multipart/form-data; boundary="b"q""#)
-        #expect(form.parts.count == 2)
-        #expect(form.parts[0].fileName == #"a "b".png"# && form.parts[0].body == binary)
-        #expect(form.fields == ["description": "bins, full"])
-        #expect(form.files(named: ["media"]).count == 1)
-
-        let noName = Data("--x\r\nContent-Type: text/plain\r\n\r\nv\r\n--x--".utf8)
-        #expect(throws: DispatchError.self) { try Multipart.parse(noName, contentType: "multipart/form-data; boundary=x") }
-        let absent = Data("no boundary here".utf8)
-        let error = #expect(throws: DispatchError.self) { try Multipart.parse(absent, contentType: "multipart/form-data; boundary=x") }
-        #expect(error?.message.contains("does not occur in the body") == true)
-    }
-
     @Test("photo types are recognised by their first bytes (the domain checks are in GridworkDispatchTests)")
     func library() {
         #expect(PhotoType.sniff(Images.png) == .png && PhotoType.sniff(Images.jpeg) == .jpeg && PhotoType.sniff(Images.webp) == .webp)

@@ -138,7 +138,7 @@ enum Multipart {
                     throw fail("part \(number): Content-Disposition is '\(parameters.type)', not form-data")
                 }
                 name = parameters.values["name"]
-                fileName = parameters.values["filename"]
+                fileName = parameters.values["filename"] ?? parameters.values["filename*"].map(extendedValue)
             case "content-type":
                 contentType = value
             default:
@@ -149,6 +149,14 @@ enum Multipart {
             throw fail("part \(number) has no Content-Disposition: form-data; name=\"...\"")
         }
         return MultipartForm.Part(name: name, fileName: fileName, contentType: contentType, body: Data())
+    }
+
+    /// An RFC 8187 extended value (`filename*=UTF-8''%E7%85%A7.jpg`): the percent-decoded text after the charset and
+    /// language; as given when it is not one.
+    static func extendedValue(_ value: String) -> String {
+        let parts = value.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return value }
+        return String(parts[2]).removingPercentEncoding ?? String(parts[2])
     }
 
     /// `form-data; name="media"; filename="a b.jpg"`: the type and the parameters (quoted strings with `\"`).

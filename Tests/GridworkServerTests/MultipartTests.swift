@@ -33,6 +33,9 @@ struct MultipartTests {
         let empty = try Multipart.parse(Data("--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n--x--".utf8),
                                         contentType: "multipart/form-data; boundary=x")
         #expect(empty.fields == ["a": ""])
+        let extended = try Multipart.parse(Data("--x\r\nContent-Disposition: form-data; name=\"media\"; filename*=UTF-8''%E7%85%A7%E7%89%87.jpg\r\n\r\nv\r\n--x--".utf8),
+                                           contentType: "multipart/form-data; boundary=x")
+        #expect(extended.parts.first?.fileName == "照片.jpg", "RFC 8187 file names, as apps send non-ASCII ones")
         #expect(Multipart.isFormData("Multipart/Form-Data; boundary=x") && !Multipart.isFormData("application/json"))
     }
 

@@ -28,6 +28,13 @@ struct ServeCommand: AsyncParsableCommand {
     var leafletDir: String?
     @Flag(name: .customLong("no-console"), help: "Serve the API only, without the web console at /.") var noConsole = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Flag(name: .customLong("open311-public-read"),
+          help: "Let anyone read Open311 requests (and their photos) without an api_key, as GeoReport v2 allows. Default off.")
+    var open311PublicRead = false
+    @Option(name: .customLong("open311-contact"), help: "`contact` of /open311/v2/discovery.json: whom Open311 clients ask for help.")
+    var open311Contact: String?
+    @Option(name: .customLong("open311-endpoint-type"), help: "`type` of the endpoint in discovery.json: production or test.")
+    var open311EndpointType: String = "production"
 
     func validate() throws {
         if !FileManager.default.fileExists(atPath: db) {
@@ -38,13 +45,18 @@ struct ServeCommand: AsyncParsableCommand {
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel) is not a level") }
         if let rules, !FileManager.default.fileExists(atPath: rules) { throw ValidationError("--rules \(rules): no such file") }
+        if Open311Settings.EndpointType(rawValue: open311EndpointType) == nil {
+            throw ValidationError("--open311-endpoint-type \(open311EndpointType): use production or test")
+        }
     }
 
     func run() async throws {
         let options = DispatchServer.Options(
             databasePath: db, rulesPath: rules, host: host, port: port, maxBodyBytes: maxBodyBytes,
             sweepInterval: .seconds(sweepSeconds), console: !noConsole, webRoot: webRoot, leafletDirectory: leafletDir,
-            logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+            logLevel: Logger.Level(rawValue: logLevel) ?? .info,
+            open311: Open311Settings(publicRead: open311PublicRead, contact: open311Contact ?? Open311Settings().contact,
+                                     endpointType: Open311Settings.EndpointType(rawValue: open311EndpointType) ?? .production))
         do {
             try await DispatchServer.run(options)
         } catch let error as ConsoleError {

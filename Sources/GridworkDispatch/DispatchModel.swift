@@ -179,6 +179,8 @@ public struct Incident: Sendable, Hashable {
 
 /// One step of an incident's history.
 public struct IncidentEvent: Sendable, Hashable, Codable {
+    /// The event's row id (`dispatch_event.event_id`); photos of the step point to it.
+    public var id: Int64
     public var at: Date
     public var actor: String
     /// An `IncidentAction`, or `report` for the intake.

@@ -73,6 +73,19 @@ public enum DispatchSchema {
                 revoked_at    INTEGER
             );
             """),
+        Migration(version: 2, name: "dispatch media (photos of reports and steps)", sql: """
+            CREATE TABLE dispatch_media (
+                media_id      INTEGER PRIMARY KEY,
+                incident_id   INTEGER NOT NULL REFERENCES dispatch_incident(incident_id),
+                event_id      INTEGER NOT NULL REFERENCES dispatch_event(event_id),
+                content_type  TEXT NOT NULL CHECK (content_type IN ('image/jpeg','image/png','image/webp')),
+                bytes         INTEGER NOT NULL,
+                sha256        TEXT NOT NULL,
+                original_name TEXT NOT NULL DEFAULT '',
+                created_at    INTEGER NOT NULL
+            );
+            CREATE INDEX dispatch_media_by_incident ON dispatch_media(incident_id, media_id);
+            """),
     ]
 
     /// Brings the dispatch tables up to date on `connection` (a writer). Returns the versions applied now.

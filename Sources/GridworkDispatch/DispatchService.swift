@@ -68,12 +68,16 @@ public final class DispatchService: Sendable {
     public let geocoder: IncidentGeocoder
     public let clock: any DispatchClock
     public let logger: Logger
+    /// Where photos are kept; nil refuses photos (a service built without a database directory).
+    public let media: MediaLibrary?
 
     public var rules: RoutingRules { router.rules }
     public var directory: CountyDirectory { router.directory }
 
     public init(store: some IncidentStore, router: IncidentRouter, geocoder: IncidentGeocoder,
-                clock: some DispatchClock = SystemDispatchClock(), logger: Logger = Logger(label: "gridwork.dispatch")) {
+                clock: some DispatchClock = SystemDispatchClock(), logger: Logger = Logger(label: "gridwork.dispatch"),
+                media: MediaLibrary? = nil) {
+        self.media = media
         self.store = store
         self.router = router
         self.geocoder = geocoder
@@ -83,9 +87,10 @@ public final class DispatchService: Sendable {
 
     /// Loads everything from a county database: the directory and locator of the newest boundary version, and
     /// the routing rules (the shipped `config/routing.json`, built in, when `rulesPath` is nil). Refuses rules that do
-    /// not fit the county.
+    /// not fit the county. Photos go to the media directory beside the database (`MediaLibrary.directory(besideDatabase:)`).
     public static func open(databasePath: String, rulesPath: String?, clock: some DispatchClock = SystemDispatchClock(),
-                            logger: Logger = Logger(label: "gridwork.dispatch")) throws -> DispatchService {
+                            logger: Logger = Logger(label: "gridwork.dispatch"),
+                            mediaLimits: MediaLimits = MediaLimits()) throws -> DispatchService {
         let county = try CountyStore(path: databasePath, create: false)
         let directory = try CountyDirectory.load(from: county)
         let rules = try rulesPath.map(RoutingRules.load(path:)) ?? RoutingRules.shipped(fittedTo: directory)
@@ -98,7 +103,8 @@ public final class DispatchService: Sendable {
                                             snapMetres: rules.snapMetres)
         let store = try SQLiteIncidentStore(path: databasePath)
         return DispatchService(store: store, router: IncidentRouter(rules: rules, directory: directory),
-                               geocoder: geocoder, clock: clock, logger: logger)
+                               geocoder: geocoder, clock: clock, logger: logger,
+                               media: MediaLibrary(directory: MediaLibrary.directory(besideDatabase: databasePath), limits: mediaLimits))
     }
 
     // MARK: Authentication
@@ -122,9 +128,11 @@ public final class DispatchService: Sendable {
 
     /// Validates, geocodes, routes and stores one report. Nothing is written when any check fails.
     /// `descriptionRequired` is false for Open311, where a report may be its category and place alone (GeoReport v2
-    /// makes `description` optional); the native API requires one.
-    public func intake(_ request: IntakeRequest, by principal: Principal,
-                       descriptionRequired: Bool = true) throws -> (incident: Incident, created: Bool) {
+    /// makes `description` optional); the native API requires one. `photos` are checked with everything else and
+    /// written to the media directory before the incident is stored with them (a retry with the same idempotency key
+    /// adds none).
+    public func intake(_ request: IntakeRequest, by principal: Principal, descriptionRequired: Bool = true,
+                       photos: [PhotoUpload] = []) throws -> (incident: Incident, created: Bool) {
         guard principal.role != .planner else {
             throw DispatchError(.forbidden, "a planner token is read-only; report incidents with a reporter, grid_worker or dispatcher token")
         }
@@ -141,6 +149,7 @@ public final class DispatchService: Sendable {
         if let key = request.idempotencyKey, key.isEmpty || key.count > 200 {
             throw DispatchError(.invalidInput, "idempotency_key must be 1 to 200 characters")
         }
+        _ = try checkedPhotos(photos)
         let crsText = request.location.crs ?? "EPSG:4326"
         let located = try geocoder.locate(x: request.location.x, y: request.location.y, crsText: crsText)
         let grid = located.result.gridID.flatMap { directory.grids[$0] }
@@ -151,7 +160,7 @@ public final class DispatchService: Sendable {
             buildingID: located.result.buildingID, villageID: grid?.villageID,
             townID: grid?.townID ?? grid?.villageID.flatMap { directory.villageTown[$0] },
             geocodeStatus: located.result.status.rawValue, reporterContact: request.reporterContact ?? "",
-            idempotencyKey: request.idempotencyKey)
+            idempotencyKey: request.idempotencyKey, photos: try savedPhotos(photos))
         let router = self.router
         return try store.create(new, reporter: principal, now: clock.now(), candidates: router.candidateStaff(grid: new.gridID),
                                 repeatWindow: rules.repeatWindowDays * 86_400) { workload in
@@ -175,11 +184,28 @@ public final class DispatchService: Sendable {
         return try store.incidents(q)
     }
 
+    /// Every incident matching `query`, for a public reader (Open311's public read, when the server allows it).
+    /// Callers show only public fields: never the reporter's contact or idempotency key.
+    public func publicIncidents(_ query: IncidentQuery) throws -> [Incident] {
+        var q = query
+        q.visibleTo = nil
+        return try store.incidents(q)
+    }
+
+    /// One incident for a public reader (see `publicIncidents`).
+    public func publicIncident(id: Int64) throws -> Incident {
+        guard let incident = try store.incident(id: id) else { throw DispatchError(.notFound, "no incident \(id)") }
+        return incident
+    }
+
     // MARK: The closed loop
 
     /// Applies one action, with its permission checks and history entry.
-    public func act(_ action: IncidentAction, on id: Int64, body: TransitionBody, by principal: Principal) throws -> Incident {
+    /// `photos` belong to this step (a worker's "resolved" photo); they are checked before anything is written.
+    public func act(_ action: IncidentAction, on id: Int64, body: TransitionBody, by principal: Principal,
+                    photos: [PhotoUpload] = []) throws -> Incident {
         let now = clock.now()
+        _ = try checkedPhotos(photos)
         var request = TransitionRequest(action: action, note: body.note ?? "")
         switch action {
         case .escalate:
@@ -217,7 +243,8 @@ public final class DispatchService: Sendable {
             throw DispatchError(.invalidInput, "\"level\" goes only with the escalate action")
         }
         let router = self.router
-        let prepared = request
+        var prepared = request
+        prepared.photos = try savedPhotos(photos)
         return try store.transition(id: id, prepared, actor: principal.actor, now: now) { incident in
             guard principal.canSee(incident) else { throw DispatchError(.notFound, "no incident \(id) visible to this token") }
             let isAssignee = (incident.assigneeKind == .staff && principal.role == .gridWorker && incident.assigneeID == principal.staffID)
@@ -240,6 +267,38 @@ public final class DispatchService: Sendable {
             let hours = router.rule(for: incident.category)?.deadlineHours ?? router.rules.defaultDeadlineHours
             return now + hours * 3600
         }
+    }
+
+    // MARK: Photos
+
+    private func checkedPhotos(_ photos: [PhotoUpload]) throws -> Int {
+        guard !photos.isEmpty else { return 0 }
+        guard let media else { throw DispatchError(.invalidInput, "this server stores no photos") }
+        return try media.check(photos).count
+    }
+
+    private func savedPhotos(_ photos: [PhotoUpload]) throws -> [NewMedia] {
+        guard !photos.isEmpty, let media else { return [] }
+        return try media.save(photos)
+    }
+
+    /// The photos of incidents, oldest first (callers have checked that the incidents are visible).
+    public func photos(of incidentIDs: [Int64]) throws -> [StoredMedia] {
+        try store.media(ofIncidents: incidentIDs)
+    }
+
+    /// One photo and its bytes, for a caller who may see its incident (nil: anyone may, as Open311's public read);
+    /// `notFound` otherwise, as for the incident itself.
+    public func photo(id: Int64, for principal: Principal?) throws -> (media: StoredMedia, data: Data) {
+        guard let media, let stored = try store.media(id: id) else {
+            throw DispatchError(.notFound, "no photo \(id) visible to this token")
+        }
+        if let principal {
+            guard let incident = try store.incident(id: stored.incidentID), principal.canSee(incident) else {
+                throw DispatchError(.notFound, "no photo \(id) visible to this token")
+            }
+        }
+        return (stored, try media.read(stored))
     }
 
     private func checkAssignee(kind: AssigneeKind, id: String) throws {

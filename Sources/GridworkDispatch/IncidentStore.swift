@@ -20,6 +20,8 @@ public struct NewIncident: Sendable, Hashable {
     public var geocodeStatus: String
     public var reporterContact: String
     public var idempotencyKey: String?
+    /// Photos sent with the report, already written to the media directory (`MediaLibrary.save`).
+    public var photos: [NewMedia] = []
 
     /// Where "the same place" is for repeat reports: the building, else a ~50 m cell of the grid.
     public var placeKey: String {
@@ -63,9 +65,13 @@ public struct TransitionRequest: Sendable {
     public var dueAt: Date?
     /// For `escalate`: the level to reach; nil is one level up (`EscalationLevel.raised(to:)`).
     public var level: EscalationLevel?
+    /// Photos of this step (a worker's "resolved" photo), already written to the media directory.
+    public var photos: [NewMedia]
 
     public init(action: IncidentAction, note: String = "", rating: Int? = nil,
-                assignee: (kind: AssigneeKind, id: String)? = nil, dueAt: Date? = nil, level: EscalationLevel? = nil) {
+                assignee: (kind: AssigneeKind, id: String)? = nil, dueAt: Date? = nil, level: EscalationLevel? = nil,
+                photos: [NewMedia] = []) {
+        self.photos = photos
         self.action = action
         self.note = note
         self.rating = rating
@@ -157,6 +163,10 @@ public protocol IncidentStore: Sendable {
     func tokens() throws -> [TokenRecord]
     /// Marks a token revoked; false when there is no such token. Revoking twice keeps the first time.
     func revokeToken(id: Int64, now: Date) throws -> Bool
+    /// The photos of these incidents, oldest first.
+    func media(ofIncidents ids: [Int64]) throws -> [StoredMedia]
+    /// One photo's record.
+    func media(id: Int64) throws -> StoredMedia?
 }
 
 /// The SQLite implementation: one `SQLiteDatabase` (one writer under a lock, pooled WAL readers).
@@ -198,11 +208,21 @@ public final class SQLiteIncidentStore: IncidentStore {
         try c.query("SELECT \(columns) FROM dispatch_incident WHERE incident_id = ?", [.integer(id)]).first.map(incident)
     }
 
+    @discardableResult
     private static func event(_ c: SQLiteConnection, _ id: Int64, at: Date, actor: String, action: String,
-                              from: IncidentState?, to: IncidentState, note: String) throws {
+                              from: IncidentState?, to: IncidentState, note: String, photos: [NewMedia] = []) throws -> Int64 {
         try c.run("INSERT INTO dispatch_event (incident_id, at, actor, action, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
                   [.integer(id), .integer(Timestamp.millis(at)), .text(actor), .text(action), SQLiteValue(from?.rawValue),
                    .text(to.rawValue), .text(note)])
+        let eventID = c.lastInsertRowID
+        for photo in photos {
+            try c.run("""
+                INSERT INTO dispatch_media (incident_id, event_id, content_type, bytes, sha256, original_name, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [.integer(id), .integer(eventID), .text(photo.type.rawValue), .integer(Int64(photo.bytes)),
+                      .text(photo.sha256), .text(photo.originalName), .integer(Timestamp.millis(at))])
+        }
+        return eventID
     }
 
     public func create(_ new: NewIncident, reporter: Principal, now: Date, candidates: [String], repeatWindow: TimeInterval,
@@ -250,7 +270,7 @@ public final class SQLiteIncidentStore: IncidentStore {
             let id = c.lastInsertRowID
             try Self.event(c, id, at: now, actor: reporter.actor, action: "report", from: nil, to: .reported,
                            note: "geocoded \(new.geocodeStatus) to grid \(new.gridID ?? "none")"
-                               + (repeatOf.map { "; repeats incident \($0)" } ?? ""))
+                               + (repeatOf.map { "; repeats incident \($0)" } ?? ""), photos: new.photos)
             try Self.event(c, id, at: now, actor: "router", action: IncidentAction.dispatch.rawValue, from: .reported,
                            to: .dispatched, note: decision.reason)
             let reportedAt = Timestamp.date(millis: nowMs)
@@ -273,9 +293,9 @@ public final class SQLiteIncidentStore: IncidentStore {
 
     public func events(of id: Int64) throws -> [IncidentEvent] {
         try database.read { c in
-            try c.query("SELECT at, actor, action, from_state, to_state, note FROM dispatch_event WHERE incident_id = ? ORDER BY event_id",
+            try c.query("SELECT at, actor, action, from_state, to_state, note, event_id FROM dispatch_event WHERE incident_id = ? ORDER BY event_id",
                         [.integer(id)]).map { r in
-                IncidentEvent(at: Timestamp.date(millis: r[0].int64Value ?? 0), actor: r[1].stringValue ?? "",
+                IncidentEvent(id: r[6].int64Value ?? 0, at: Timestamp.date(millis: r[0].int64Value ?? 0), actor: r[1].stringValue ?? "",
                               action: r[2].stringValue ?? "", fromState: r[3].stringValue.flatMap(IncidentState.init(rawValue:)),
                               toState: IncidentState(rawValue: r[4].stringValue ?? "") ?? .reported,
                               note: r[5].stringValue ?? "")
@@ -354,7 +374,8 @@ public final class SQLiteIncidentStore: IncidentStore {
                 note = "to \(a.kind.rawValue) \(a.id)\(level)" + (note.isEmpty ? "" : ": " + note)
             }
             if let r = request.rating { note = "rating \(r)" + (note.isEmpty ? "" : ": " + note) }
-            try Self.event(c, id, at: now, actor: actor, action: request.action.rawValue, from: current.state, to: next, note: note)
+            try Self.event(c, id, at: now, actor: actor, action: request.action.rawValue, from: current.state, to: next, note: note,
+                           photos: request.photos)
             guard let updated = try Self.fetch(c, id: id) else { throw StoreError("incident \(id) vanished") }
             return updated
         }
@@ -470,6 +491,33 @@ public final class SQLiteIncidentStore: IncidentStore {
             try c.run("UPDATE dispatch_token SET revoked_at = coalesce(revoked_at, ?) WHERE token_id = ?",
                       [.integer(Timestamp.millis(now)), .integer(id)])
             return true
+        }
+    }
+
+    static let mediaColumns = """
+        m.media_id, m.incident_id, m.event_id, e.action, m.content_type, m.bytes, m.sha256, m.original_name, m.created_at, e.actor
+        """
+
+    static func media(_ r: SQLiteRow) -> StoredMedia {
+        StoredMedia(id: r[0].int64Value ?? 0, incidentID: r[1].int64Value ?? 0, eventID: r[2].int64Value ?? 0,
+                    step: r[3].stringValue ?? "", type: PhotoType(rawValue: r[4].stringValue ?? "") ?? .jpeg,
+                    bytes: r[5].intValue ?? 0, sha256: r[6].stringValue ?? "", originalName: r[7].stringValue ?? "",
+                    createdAt: Timestamp.date(millis: r[8].int64Value ?? 0), actor: r[9].stringValue ?? "")
+    }
+
+    public func media(ofIncidents ids: [Int64]) throws -> [StoredMedia] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try database.read { c in
+            try c.query("SELECT \(Self.mediaColumns) FROM dispatch_media m JOIN dispatch_event e ON e.event_id = m.event_id "
+                            + "WHERE m.incident_id IN (\(marks)) ORDER BY m.media_id", ids.map { .integer($0) }).map(Self.media)
+        }
+    }
+
+    public func media(id: Int64) throws -> StoredMedia? {
+        try database.read { c in
+            try c.query("SELECT \(Self.mediaColumns) FROM dispatch_media m JOIN dispatch_event e ON e.event_id = m.event_id "
+                            + "WHERE m.media_id = ?", [.integer(id)]).first.map(Self.media)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GridworkDispatch
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -27,10 +28,14 @@ public enum DispatchServer {
         /// Leaflet's folder; nil takes Debian's `libjs-leaflet`.
         public var leafletDirectory: String?
         public var logLevel: Logger.Level
+        /// Open311's public read, contact and endpoint type (`discovery.json`).
+        public var open311: Open311Settings
 
         public init(databasePath: String, rulesPath: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                     maxBodyBytes: Int = 64 * 1024, sweepInterval: Duration = .seconds(60), console: Bool = true,
-                    webRoot: String? = nil, leafletDirectory: String? = nil, logLevel: Logger.Level = .info) {
+                    webRoot: String? = nil, leafletDirectory: String? = nil, logLevel: Logger.Level = .info,
+                    open311: Open311Settings = Open311Settings()) {
+            self.open311 = open311
             self.databasePath = databasePath
             self.rulesPath = rulesPath
             self.host = host
@@ -59,8 +64,9 @@ public enum DispatchServer {
         let console = try Console.open(databasePath: options.databasePath, service: service, page: options.console,
                                        webRoot: options.webRoot, leafletDirectory: options.leafletDirectory)
         let serverOptions = DispatchServerOptions(host: options.host, port: options.port,
-                                                  limits: ServerLimits(maxBodyBytes: options.maxBodyBytes),
-                                                  sweepInterval: options.sweepInterval)
+                                                  limits: ServerLimits(maxBodyBytes: options.maxBodyBytes,
+                                                                       media: service.media?.limits ?? MediaLimits()),
+                                                  sweepInterval: options.sweepInterval, open311: options.open311)
         let host = options.host
         let app = try buildApplication(service: service, options: serverOptions, console: console) { port in
             await onListening(host, port)
@@ -84,10 +90,43 @@ extension DispatchServer {
     }
 }
 
+/// Open311 settings of a server.
+public struct Open311Settings: Sendable, Hashable {
+    public enum EndpointType: String, Sendable, CaseIterable { case production, test }
+
+    /// Whether `GET requests.json` and `requests/{id}.json` (and the requests' photos) answer without an `api_key`,
+    /// as GeoReport v2 allows. Off by default: a county opts in (`--open311-public-read`). Either way the reporter's
+    /// contact is never part of an Open311 answer.
+    public var publicRead: Bool
+    /// `contact` of discovery.json: whom clients ask for help.
+    public var contact: String
+    /// `key_service` of discovery.json: how a client gets an api_key.
+    public var keyService: String
+    public var endpointType: EndpointType
+
+    public init(publicRead: Bool = false,
+                contact: String = "the county's dispatch centre (指挥中心), which runs this server",
+                keyService: String = "API keys are issued by the dispatch centre's administrator (gridwork token create --role reporter)",
+                endpointType: EndpointType = .production) {
+        self.publicRead = publicRead
+        self.contact = contact
+        self.keyService = keyService
+        self.endpointType = endpointType
+    }
+}
+
 /// Request limits.
 struct ServerLimits: Sendable {
     /// Largest request body accepted; more is answered 413.
     var maxBodyBytes: Int = 64 * 1024
+    /// Photos: size and number per request (`DispatchService.media`'s limits).
+    var media = MediaLimits()
+    /// Largest request header block (`name: value` CRLF per field); more is answered 431 (`HeaderLimitHandler`).
+    var maxHeaderBytes: Int = 64 * 1024
+
+    /// Largest `multipart/form-data` body: the photos at their limit, 1 KiB of part headers each, and the fields
+    /// within `maxBodyBytes`.
+    var maxUploadBytes: Int { maxBodyBytes + media.maxCount * (media.maxBytes + 1024) }
 }
 
 /// How the HTTP server runs.
@@ -98,6 +137,7 @@ struct DispatchServerOptions: Sendable {
     var limits = ServerLimits()
     /// How often the escalation sweep runs (it also runs once at start-up).
     var sweepInterval: Duration = .seconds(60)
+    var open311 = Open311Settings()
 }
 
 /// A handler of one endpoint.
@@ -105,12 +145,13 @@ typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Res
 
 /// The router: `/api/v1` (native JSON), `/open311/v2` (GeoReport v2) and `/health`; with a `console`, also the
 /// map endpoints (report layers, grid detail, `/me`, departments) and, when it has its files, the page at `/`.
-func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits(),
+func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits(), open311 settings: Open311Settings = Open311Settings(),
                  console: Console? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     let api = IncidentController<BasicRequestContext>(
-        service: service, limits: limits, gridsGeoJSON: MapLayers.grids(service.geocoder.grids, directory: service.directory))
-    let open311 = Open311Controller<BasicRequestContext>(service: service, limits: limits)
+        service: service, limits: limits, gridsGeoJSON: MapLayers.grids(service.geocoder.grids, directory: service.directory),
+        publicRead: settings.publicRead)
+    let open311 = Open311Controller<BasicRequestContext>(service: service, limits: limits, settings: settings)
     let map = console.map { ConsoleController<BasicRequestContext>(service: service, console: $0) }
     // Every endpoint in one table (docs/api.md); the console's are left out when there is no console.
     let endpoints: [(HTTPRequest.Method, String, Handler?)] = [
@@ -124,6 +165,7 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         (.get, "/api/v1/reports/summary", api.report),
         (.post, "/api/v1/escalations/sweep", api.sweep),
         (.get, "/api/v1/categories", api.categories),
+        (.get, "/api/v1/media/:file", api.media),
         (.get, "/api/v1/workload.geojson", map?.workload),
         (.get, "/api/v1/coverage/gaps.geojson", map?.gaps),
         (.get, "/api/v1/coverage/overlaps.geojson", map?.overlaps),
@@ -131,15 +173,20 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         (.get, "/api/v1/grids/:grid", map?.grid),
         (.get, "/api/v1/departments", map?.departments),
         (.get, "/api/v1/me", map?.me),
+        (.get, "/open311/v2/discovery.json", open311.discovery),
+        (.get, "/open311/v2/discovery.xml", open311.discovery),
         (.get, "/open311/v2/services.json", open311.services),
+        (.get, "/open311/v2/services.xml", open311.services),
         (.get, "/open311/v2/services/:file", open311.definition),
         (.post, "/open311/v2/requests.json", open311.create),
+        (.post, "/open311/v2/requests.xml", open311.create),
         (.get, "/open311/v2/requests.json", open311.list),
+        (.get, "/open311/v2/requests.xml", open311.list),
         (.get, "/open311/v2/requests/:file", open311.show),
     ]
     router.add(middleware: DispatchErrorMiddleware(routes: endpoints.compactMap { method, path, handler in
         handler.map { _ in (method, path) }
-    }, maxBodyBytes: limits.maxBodyBytes))
+    }, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxHeaderBytes))
     for case let (method, path, handler?) in endpoints {
         router.on(RouterPath(path), method: method, use: handler)
     }
@@ -154,8 +201,13 @@ func buildApplication(service: DispatchService, options: DispatchServerOptions, 
     try service.sweep()
     var logger = service.logger
     logger[metadataKey: "component"] = "http"
+    let headerLimit = options.limits.maxHeaderBytes
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [HeaderLimitHandler(limit: headerLimit)],
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: HeaderLimitHandler.hardLimit, maxHeaderListSize: HeaderLimitHandler.hardLimit))
     return Application(
-        router: buildRouter(service: service, limits: options.limits, console: console),
+        router: buildRouter(service: service, limits: options.limits, open311: options.open311, console: console),
+        server: .http1(configuration: http1),
         configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "gridwork",
                                                 backlog: 1024),
         services: [EscalationSweeper(service: service, interval: options.sweepInterval)],

@@ -43,8 +43,14 @@ enum ErrorAnswer {
 enum HTTPErrors {
     /// A body over the limit: 413 stating it (`body is larger than 64 KiB`).
     static func tooLarge(limit: Int) -> HTTPError {
-        let size = limit % 1024 == 0 ? "\(limit / 1024) KiB" : "\(limit) bytes"
-        return HTTPError(.contentTooLarge, message: "body is larger than \(size) (the server's --max-body-bytes)")
+        HTTPError(.contentTooLarge, message: "body is larger than \(MediaLimits.size(limit)) (the server's --max-body-bytes)")
+    }
+
+    /// A `multipart/form-data` body over the upload limit: 413 stating it and what it is made of.
+    static func uploadTooLarge(_ limits: ServerLimits) -> HTTPError {
+        HTTPError(.contentTooLarge, message: "multipart body is larger than \(MediaLimits.size(limits.maxUploadBytes)) "
+            + "(at most \(limits.media.maxCount) photos of \(MediaLimits.size(limits.media.maxBytes)) each, "
+            + "plus \(MediaLimits.size(limits.maxBodyBytes)) of fields)")
     }
 
     /// What an unmatched request gets: 405 with `Allow` when the path has routes for other methods, else 404.
@@ -68,16 +74,23 @@ enum HTTPErrors {
 
 /// Turns every failure into an answer with a message: `DispatchError`s into `HTTPError`s with theirs, the router's
 /// bare 404 into 404 or 405 saying what exists, a 413 into one stating the limit, any other failure (SQLite, I/O) into a 500 that is logged with its
-/// detail. Under `/open311/` the answer is Open311's error array instead of `{"error": {"message"}}`.
+/// detail. Under `/open311/` the answer is Open311's error array instead of `{"error": {"message"}}` (`<errors>` for a
+/// `.xml` path).
 struct DispatchErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The routes served (method, pattern), to tell 405 from 404.
     var routes: [(HTTPRequest.Method, String)] = []
     /// The body limit, stated in a 413 (`ServerLimits.maxBodyBytes`).
     var maxBodyBytes = ServerLimits().maxBodyBytes
+    /// The header limit, stated in a 431 (`ServerLimits.maxHeaderBytes`).
+    var maxHeaderBytes = ServerLimits().maxHeaderBytes
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let error: HTTPError
         do {
+            if let size = request.headers[HeaderLimitHandler.marker] {
+                // `HeaderLimitHandler` replaced headers over the limit by this marker.
+                throw HTTPError(.requestHeaderFieldsTooLarge, message: HeaderLimitHandler.message(size: Int(size), limit: maxHeaderBytes))
+            }
             return try await next(request, context)
         } catch let failure as DispatchError {
             error = failure.httpError
@@ -95,7 +108,8 @@ struct DispatchErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw HTTPError(.internalServerError, message: "internal error; the server log has the detail")
         }
         guard request.uri.path.hasPrefix("/open311/") else { throw error }
-        var response = Open311Controller<Context>.error(error.status, error.body ?? error.status.reasonPhrase)
+        let format = Open311Format.of(request.uri.path) ?? .json
+        var response = format.error(error.status, error.body ?? error.status.reasonPhrase)
         response.headers.append(contentsOf: error.headers)
         return response
     }

@@ -10,15 +10,35 @@ struct IncidentController<Context: RequestContext> {
     let limits: ServerLimits
     /// `GET /api/v1/grids.geojson`, built once (grids do not change while serving).
     let gridsGeoJSON: String
+    /// Whether photos may be read without a token (`--open311-public-read`).
+    var publicRead = false
 
+    /// The photo parts of a multipart body: files named `photo` or `media`.
+    static var photoFields: Set<String> { ["photo", "media"] }
+
+    /// `application/json`, or `multipart/form-data` with the incident as JSON in a part named `incident` and photos
+    /// in parts named `photo` (or `media`).
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let principal = try service.authenticate(token: request.apiToken)
-        var intake = try await JSONInput.decode(IntakeRequest.self, from: request, limit: limits.maxBodyBytes, what: "incident")
+        var intake: IntakeRequest
+        var photos: [PhotoUpload] = []
+        if Multipart.isFormData(request.headers[.contentType]) {
+            let form = try await JSONInput.multipart(of: request, limits: limits)
+            guard let part = form.parts.first(where: { $0.name == "incident" }) else {
+                throw DispatchError(.invalidInput, "multipart incident: no part named 'incident' with the incident as JSON "
+                    + "(the same document as a JSON POST); photos go in parts named 'photo'")
+            }
+            intake = try JSONInput.decode(IntakeRequest.self, from: part.body, what: "incident part")
+            photos = form.files(named: Self.photoFields).map { PhotoUpload(data: $0.body, fileName: $0.fileName ?? "") }
+        } else {
+            intake = try await JSONInput.decode(IntakeRequest.self, from: request, limit: limits.maxBodyBytes, what: "incident")
+        }
         if intake.idempotencyKey == nil, let header = request.idempotencyKeyHeader {
             intake.idempotencyKey = header
         }
-        let (incident, created) = try service.intake(intake, by: principal)
-        var response = try JSONOutput.response(IncidentView(incident, for: principal), status: created ? .created : .ok)
+        let (incident, created) = try service.intake(intake, by: principal, photos: photos)
+        var response = try JSONOutput.response(IncidentView(incident, for: principal, photos: try service.photos(of: [incident.id])),
+                                               status: created ? .created : .ok)
         response.headers[.location] = "/api/v1/incidents/\(incident.id)"
         return response
     }
@@ -27,7 +47,8 @@ struct IncidentController<Context: RequestContext> {
         let principal = try service.authenticate(token: request.apiToken)
         let id = try Self.incidentID(context)
         let incident = try service.incident(id: id, for: principal)
-        return try JSONOutput.response(IncidentView(incident, for: principal, history: try service.store.events(of: id)))
+        return try JSONOutput.response(IncidentView(incident, for: principal, history: try service.store.events(of: id),
+                                                    photos: try service.photos(of: [id])))
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -45,16 +66,39 @@ struct IncidentController<Context: RequestContext> {
             throw DispatchError(.notFound, "unknown action '\(name)'; actions: "
                 + IncidentAction.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        var request = request
-        let buffer = try await request.collectBody(upTo: limits.maxBodyBytes)
-        let body: TransitionBody
-        if buffer.readableBytes == 0 {
-            body = TransitionBody()
+        var body = TransitionBody()
+        var photos: [PhotoUpload] = []
+        if Multipart.isFormData(request.headers[.contentType]) {
+            // The body as JSON in an optional part named `body`, photos of the step in parts named `photo`.
+            let form = try await JSONInput.multipart(of: request, limits: limits)
+            if let part = form.parts.first(where: { $0.name == "body" }), !part.body.isEmpty {
+                body = try JSONInput.decode(TransitionBody.self, from: part.body, what: "\(action.rawValue) body part")
+            }
+            photos = form.files(named: Self.photoFields).map { PhotoUpload(data: $0.body, fileName: $0.fileName ?? "") }
         } else {
-            body = try await JSONInput.decode(TransitionBody.self, from: request, limit: limits.maxBodyBytes, what: "\(action.rawValue) body")
+            let buffer = try await JSONInput.body(of: request, limit: limits.maxBodyBytes)
+            if buffer.readableBytes > 0 {
+                try JSONInput.checkContentType(request, what: "\(action.rawValue) body")
+                body = try JSONInput.decode(TransitionBody.self, from: Data(buffer.readableBytesView), what: "\(action.rawValue) body")
+            }
         }
-        let incident = try service.act(action, on: id, body: body, by: principal)
-        return try JSONOutput.response(IncidentView(incident, for: principal))
+        let incident = try service.act(action, on: id, body: body, by: principal, photos: photos)
+        return try JSONOutput.response(IncidentView(incident, for: principal, photos: try service.photos(of: [id])))
+    }
+
+    /// `GET /api/v1/media/{id}.{ext}`: a photo's bytes, for a token that may see its incident (or anyone, when the
+    /// server's Open311 public read is on).
+    @Sendable func media(_ request: Request, context: Context) async throws -> Response {
+        let principal: Principal? = try publicRead && request.apiToken == nil ? nil : service.authenticate(token: request.apiToken)
+        let file = context.parameters.get("file") ?? ""
+        let parts = file.split(separator: ".", maxSplits: 1)
+        guard let first = parts.first, let id = Int64(first), id > 0, parts.count == 1 || PhotoType(fileExtension: String(parts[1])) != nil else {
+            throw DispatchError(.invalidInput, "'\(file)' is not a photo: GET /api/v1/media/{id}.jpg (or .png, .webp), as the incident's photos list")
+        }
+        let (stored, data) = try service.photo(id: id, for: principal)
+        return Response(status: .ok, headers: [.contentType: stored.type.rawValue, .cacheControl: "private, max-age=86400",
+                                               .init("X-Content-Type-Options")!: "nosniff"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     @Sendable func incidentsGeoJSON(_ request: Request, context: Context) async throws -> Response {

@@ -39,15 +39,46 @@ struct IncidentView: Codable, Sendable, Hashable {
     @Nullable var repeatOf: Int64?
     /// Only in `GET /api/v1/incidents/{id}` (left out of lists, not null).
     var history: [EventView]?
+    /// Every photo of the incident, oldest first, each naming its step: in `GET /api/v1/incidents/{id}` and the
+    /// answers of intake and actions (left out of lists).
+    var photos: [PhotoView]?
 
     struct EventView: Codable, Sendable, Hashable {
         var at, actor, action: String
         @Nullable var from: IncidentState?
         var to: IncidentState
         var note: String
+        /// The photos sent with this step.
+        var photos: [PhotoView]
     }
 
-    init(_ i: Incident, for principal: Principal, history: [IncidentEvent]? = nil) {
+    /// A photo: where to fetch it (`GET /api/v1/media/{id}.{ext}`, with the same token) and which step it belongs to.
+    struct PhotoView: Codable, Sendable, Hashable {
+        var id: Int64
+        var url: String
+        /// `report`, or the action of the step (`resolve`, ...).
+        var step: String
+        var eventId: Int64
+        var contentType: String
+        var bytes: Int
+        var at: String
+        var actor: String
+
+        init(_ m: StoredMedia) {
+            id = m.id
+            url = PhotoView.path(m)
+            step = m.step
+            eventId = m.eventID
+            contentType = m.type.rawValue
+            bytes = m.bytes
+            at = Timestamp.string(m.createdAt)
+            actor = m.actor
+        }
+
+        static func path(_ m: StoredMedia) -> String { "/api/v1/media/\(m.id).\(m.type.fileExtension)" }
+    }
+
+    init(_ i: Incident, for principal: Principal, history: [IncidentEvent]? = nil, photos: [StoredMedia]? = nil) {
         id = i.id
         category = i.category
         description = i.description
@@ -72,8 +103,11 @@ struct IncidentView: Codable, Sendable, Hashable {
         idempotencyKey = seesContact ? i.idempotencyKey : nil
         routingReason = i.routingReason
         repeatOf = i.repeatOf
-        self.history = history?.map {
-            EventView(at: Timestamp.string($0.at), actor: $0.actor, action: $0.action, from: $0.fromState, to: $0.toState, note: $0.note)
+        let photoViews = photos?.map(PhotoView.init)
+        self.photos = photoViews
+        self.history = history?.map { event in
+            EventView(at: Timestamp.string(event.at), actor: event.actor, action: event.action, from: event.fromState,
+                      to: event.toState, note: event.note, photos: (photoViews ?? []).filter { $0.eventId == event.id })
         }
     }
 }

@@ -41,18 +41,42 @@ enum JSONInput {
     /// `Content-Type` is read as JSON (scripts and simple clients often send none); any other type than
     /// `application/json` (or `application/...+json`) is a 415.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int, what: String) async throws -> T {
-        if let contentType = request.headers[.contentType], !isJSON(contentType) {
-            throw HTTPError(.unsupportedMediaType, message: "Content-Type \(contentType) is not JSON: send \(what) as JSON "
-                + "with Content-Type: application/json")
-        }
+        try checkContentType(request, what: what)
         let buffer = try await body(of: request, limit: limit)
-        if buffer.readableBytes == 0 {
+        return try decode(type, from: Data(buffer.readableBytesView), what: what)
+    }
+
+    /// Decodes a JSON document (a body, or a part of a multipart body), naming the field to fix.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String) throws -> T {
+        if data.isEmpty {
             throw DispatchError(.invalidInput, "the request body is empty: send \(what) as JSON with Content-Type: application/json")
         }
         do {
-            return try APIJSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            return try APIJSON.decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw DispatchError(.invalidInput, "malformed \(what): " + DecodingErrorText.describe(error, keys: .snakeCase))
+        }
+    }
+
+    /// Collects and parses a `multipart/form-data` body, at most `limits.maxUploadBytes` (more is a 413 stating the
+    /// photo and field limits).
+    static func multipart(of request: Request, limits: ServerLimits) async throws -> MultipartForm {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limits.maxUploadBytes)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw HTTPErrors.uploadTooLarge(limits)
+        }
+        return try Multipart.parse(Data(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "",
+                                   limits: MultipartLimits(maxFieldBytes: limits.maxBodyBytes))
+    }
+
+    /// Refuses (415) a `Content-Type` other than JSON; none is read as JSON.
+    static func checkContentType(_ request: Request, what: String) throws {
+        if let contentType = request.headers[.contentType], !isJSON(contentType) {
+            throw HTTPError(.unsupportedMediaType, message: "Content-Type \(contentType) is not JSON: send \(what) as JSON "
+                + "with Content-Type: application/json (or multipart/form-data with photos)")
         }
     }
 

@@ -3,19 +3,26 @@ import Gridwork
 import GridworkDispatch
 import Hummingbird
 
-/// Open311 GeoReport v2 (`/open311/v2`), JSON format, so existing Open311 clients work unchanged.
+/// Open311 GeoReport v2 (`/open311/v2`), in JSON and XML (`.json` or `.xml` on every path), so existing Open311
+/// clients work unchanged.
 ///
+/// - `GET discovery.json`: the endpoint, its formats and whom to ask for a key.
 /// - `GET services.json`: the categories (public, as the standard has it).
-/// - `POST requests.json`: form-encoded `api_key`, `service_code`, `lat`, `long`, `description`, `address_string`,
-///   `email`, `phone`, `first_name`, `last_name`; gridwork also reads `crs` (default EPSG:4326: GCJ02 for Amap
-///   apps) and the `Idempotency-Key` header.
+/// - `POST requests.json`: form-encoded or `multipart/form-data` `api_key`, `service_code`, `lat`, `long`,
+///   `description`, `address_string`, `email`, `phone`, `first_name`, `last_name`, and (multipart) a `media` photo;
+///   gridwork also reads `crs` (default EPSG:4326: GCJ02 for Amap apps) and the `Idempotency-Key` header.
 /// - `GET requests.json` with `service_request_id`, `service_code`, `start_date`, `end_date`, `status`
 ///   (and `api_key`: results are filtered by the token's role).
 /// - `GET requests/{id}.json`.
-/// Errors are Open311's `[{"code": ..., "description": ...}]`.
+/// Reading requests needs an `api_key` unless the server runs with `--open311-public-read` (`Open311Settings`).
+/// Errors are Open311's `[{"code": ..., "description": ...}]` (`<errors>` in XML).
 struct Open311Controller<Context: RequestContext> {
     let service: DispatchService
     let limits: ServerLimits
+    var settings = Open311Settings()
+
+    /// When this Open311 endpoint last changed (`changeset` of discovery.json).
+    static var changeset: String { "2026-12-02T00:00:00Z" }
 
     // Open311's field names come from the API-wide snake_case encoder (`serviceCode` → `service_code`).
     struct ServiceEntry: Codable {
@@ -41,24 +48,58 @@ struct Open311Controller<Context: RequestContext> {
         var description: String
     }
 
-    /// Runs a handler, answering failures in Open311's error format.
-    func open311(_ body: () async throws -> Response) async -> Response {
+    /// Runs a handler, answering failures in Open311's error format (XML for a `.xml` path).
+    func open311(_ request: Request, _ body: (Open311Format) async throws -> Response) async -> Response {
+        let format = Open311Format.of(request.uri.path) ?? .json
         do {
-            return try await body()
+            return try await body(format)
         } catch {
-            if let answer = ErrorAnswer.of(error) { return Self.error(answer.status, answer.message) }
+            if let answer = ErrorAnswer.of(error) {
+                var response = format.error(answer.status, answer.message)
+                if let error = error as? HTTPError { response.headers.append(contentsOf: error.headers) }
+                if (error as? DispatchError)?.kind == .unauthenticated { response.headers[.wwwAuthenticate] = "Bearer" }
+                return response
+            }
             service.logger.error("open311 request failed: \(error)")
-            return Self.error(.internalServerError, "internal error; the server log has the detail")
+            return format.error(.internalServerError, "internal error; the server log has the detail")
         }
     }
 
-    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        (try? JSONOutput.response([ErrorEntry(code: status.code, description: message)], status: status))
-            ?? Response(status: status)
+    /// The caller of a read: the `api_key`'s token, or nil (the public) when none is sent and the server allows
+    /// public read; without either, 401 saying both ways.
+    func reader(_ request: Request) throws -> Principal? {
+        if request.apiToken == nil && settings.publicRead { return nil }
+        do {
+            return try service.authenticate(token: request.apiToken)
+        } catch let error as DispatchError where request.apiToken == nil {
+            throw DispatchError(error.kind, error.message + "; reading requests without a key needs the server started with "
+                + "--open311-public-read")
+        }
+    }
+
+    /// `GET discovery.json`: GeoReport v2's service discovery, this server's one endpoint.
+    struct Discovery: Codable {
+        struct Endpoint: Codable {
+            var specification, url, changeset, type: String
+            var formats: [String]
+        }
+
+        var changeset, contact, keyService: String
+        var endpoints: [Endpoint]
+    }
+
+    @Sendable func discovery(_ request: Request, context: Context) async throws -> Response {
+        await open311(request) { format in
+            let endpoint = Discovery.Endpoint(specification: "http://wiki.open311.org/GeoReport_v2",
+                                              url: Self.baseURL(request) + "/open311/v2", changeset: Self.changeset,
+                                              type: settings.endpointType.rawValue, formats: ["text/xml", "application/json"])
+            return try format.response(Discovery(changeset: Self.changeset, contact: settings.contact, keyService: settings.keyService,
+                                                 endpoints: [endpoint]), root: "discovery", item: nil)
+        }
     }
 
     @Sendable func services(_ request: Request, context: Context) async throws -> Response {
-        await open311 {
+        await open311(request) { format in
             let entries = service.router.knownCategories.map { code -> ServiceEntry in
                 let rule = service.router.rule(for: code)
                 let department = rule?.owner == .department
@@ -69,7 +110,7 @@ struct Open311Controller<Context: RequestContext> {
                                     metadata: false, type: "realtime", keywords: code.replacingOccurrences(of: "_", with: ","),
                                     group: department ?? "grid")
             }
-            return try JSONOutput.response(entries)
+            return try format.response(entries, root: "services", item: "service")
         }
     }
 
@@ -80,18 +121,27 @@ struct Open311Controller<Context: RequestContext> {
     }
 
     @Sendable func definition(_ request: Request, context: Context) async throws -> Response {
-        await open311 {
-            let code = try Self.jsonFile(context, what: "service_code", example: "services/{service_code}.json")
+        await open311(request) { format in
+            let code = try Self.fileName(context, what: "service_code", example: "services/{service_code}.json")
             guard service.router.rule(for: code) != nil else {
-                throw DispatchError(.notFound, "unknown service_code '\(code)'; GET /open311/v2/services.json lists them")
+                throw DispatchError(.notFound, "unknown service_code '\(code)'; GET /open311/v2/services.\(format.rawValue) lists them")
             }
-            return try JSONOutput.response(Definition(serviceCode: code, attributes: []))
+            return try format.response(Definition(serviceCode: code, attributes: []), root: "service_definition", item: nil)
         }
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        await open311 {
-            let form = Self.parseForm(try await JSONInput.text(of: request, limit: limits.maxBodyBytes))
+        await open311(request) { format in
+            let form: [String: String]
+            var photos: [PhotoUpload] = []
+            if Multipart.isFormData(request.headers[.contentType]) {
+                // How phone apps send a photo: the same fields as form parts, the image in a file part named `media`.
+                let multipart = try await JSONInput.multipart(of: request, limits: limits)
+                form = multipart.fields
+                photos = multipart.files(named: ["media"]).map { PhotoUpload(data: $0.body, fileName: $0.fileName ?? "") }
+            } else {
+                form = Self.parseForm(try await JSONInput.text(of: request, limit: limits.maxBodyBytes))
+            }
             let principal = try service.authenticate(token: form["api_key"] ?? request.apiToken)
             guard let code = form["service_code"], !code.isEmpty else {
                 throw DispatchError(.invalidInput, "service_code is required; GET /open311/v2/services.json lists them")
@@ -108,18 +158,18 @@ struct Open311Controller<Context: RequestContext> {
                 category: code, description: form["description"] ?? "",
                 location: .init(x: long, y: lat, crs: form["crs"]), address: form["address_string"],
                 reporterContact: contact, idempotencyKey: request.idempotencyKeyHeader)
-            let (incident, created) = try service.intake(intake, by: principal, descriptionRequired: false)
-            return try JSONOutput.response(
+            let (incident, created) = try service.intake(intake, by: principal, descriptionRequired: false, photos: photos)
+            return try format.response(
                 [Created(serviceRequestId: String(incident.id),
                          serviceNotice: "routed to \(incident.assigneeKind.rawValue) \(incident.assigneeID); due \(Timestamp.string(incident.dueAt))",
                          accountId: nil)],
-                status: created ? .created : .ok)
+                root: "service_requests", item: "request", status: created ? .created : .ok)
         }
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        await open311 {
-            let principal = try service.authenticate(token: request.apiToken)
+        await open311(request) { format in
+            let principal = try reader(request)
             let params = request.uri.queryParameters
             var query = IncidentQuery()
             if let ids = params.get("service_request_id"), !ids.isEmpty {
@@ -134,7 +184,9 @@ struct Open311Controller<Context: RequestContext> {
                 query = try Self.filters(request, now: service.clock.now())
             }
             query.limit = 1000
-            return try JSONOutput.response(try service.incidents(query, for: principal).map(entry))
+            let incidents = try principal.map { try service.incidents(query, for: $0) } ?? service.publicIncidents(query)
+            let media = try firstPhotos(of: incidents.map(\.id), request: request)
+            return try format.response(incidents.map { entry($0, mediaURL: media[$0.id]) }, root: "service_requests", item: "request")
         }
     }
 
@@ -161,26 +213,45 @@ struct Open311Controller<Context: RequestContext> {
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
-        await open311 {
-            let principal = try service.authenticate(token: request.apiToken)
-            let name = try Self.jsonFile(context, what: "service_request_id", example: "requests/{id}.json")
+        await open311(request) { format in
+            let principal = try reader(request)
+            let name = try Self.fileName(context, what: "service_request_id", example: "requests/{id}.json")
             guard let id = Int64(name) else {
                 throw DispatchError(.invalidInput, "'\(name)' is not a service_request_id")
             }
-            return try JSONOutput.response([entry(try service.incident(id: id, for: principal))])
+            let incident = try principal.map { try service.incident(id: id, for: $0) } ?? service.publicIncident(id: id)
+            return try format.response([entry(incident, mediaURL: try firstPhotos(of: [id], request: request)[id])],
+                                       root: "service_requests", item: "request")
         }
     }
 
-    /// The name in a `{name}.json` path segment; other formats are refused (JSON only).
-    static func jsonFile(_ context: Context, what: String, example: String) throws -> String {
+    /// The name in a `{name}.json` or `{name}.xml` path segment; other formats are 404 (GeoReport v2 has these two).
+    static func fileName(_ context: Context, what: String, example: String) throws -> String {
         let file = context.parameters.get("file") ?? ""
-        guard file.hasSuffix(".json"), file.count > 5 else {
-            throw DispatchError(.invalidInput, "only the JSON format is served: GET /open311/v2/\(example) (\(what))")
+        guard let format = Open311Format.of(file), file.count > format.rawValue.count + 1 else {
+            throw DispatchError(.notFound, "'\(file)' names no format: GET /open311/v2/\(example) (\(what)), or .xml for XML")
         }
-        return String(file.dropLast(5))
+        return String(file.dropLast(format.rawValue.count + 1))
     }
 
-    func entry(_ i: Incident) -> RequestEntry {
+    /// Each incident's first photo (the report's, else a step's) as an absolute URL on this server, for `media_url`.
+    func firstPhotos(of ids: [Int64], request: Request) throws -> [Int64: String] {
+        var first: [Int64: String] = [:]
+        let base = Self.baseURL(request)
+        for media in try service.photos(of: ids) where first[media.incidentID] == nil {
+            first[media.incidentID] = base + IncidentView.PhotoView.path(media)
+        }
+        return first
+    }
+
+    /// `http://HOST:PORT` as the client addressed this server (the `Host` header; `X-Forwarded-Proto` for https
+    /// behind a proxy).
+    static func baseURL(_ request: Request) -> String {
+        let scheme = request.headers[.init("X-Forwarded-Proto")!].map { $0.lowercased() == "https" ? "https" : "http" } ?? "http"
+        return "\(scheme)://\(request.head.authority ?? "localhost")"
+    }
+
+    func entry(_ i: Incident, mediaURL: String? = nil) -> RequestEntry {
         let agency: String = switch i.assigneeKind {
         case .department: service.directory.departments[i.assigneeID]?.name ?? i.assigneeID
         case .staff: "grid \(i.gridID ?? "?") worker \(i.assigneeID)"
@@ -192,7 +263,7 @@ struct Open311Controller<Context: RequestContext> {
             serviceCode: i.category, description: i.description, agencyResponsible: agency, serviceNotice: "",
             requestedDatetime: Timestamp.string(i.reportedAt), updatedDatetime: Timestamp.string(i.updatedAt),
             expectedDatetime: Timestamp.string(i.dueAt), address: i.address, addressId: i.buildingID ?? "",
-            zipcode: "", lat: i.lat, long: i.lon, mediaUrl: "")
+            zipcode: "", lat: i.lat, long: i.lon, mediaUrl: mediaURL ?? "")
     }
 
     static func date(_ text: String?, _ name: String) throws -> Date? {

@@ -117,14 +117,21 @@ extension StaffRole {
 }
 
 /// Computes the report layers once, in the background, and hands the result to every request that waits for it.
+///
+/// The computation (about a second of CPU for 951 grids) runs on a thread of its own at the lowest CPU priority
+/// (`BackgroundThread`), not on Swift's cooperative pool: the pool has one thread per core, and taking one for a
+/// second at start-up left intake half the threads and a contended CPU (issue 12: p99 of 100–200 ms in the first
+/// second). At nice 19 it takes the cores when requests leave them free.
 final class ReportLayerCache: Sendable {
     private let task: Task<ReportLayers, any Error>
 
     /// Starts loading the county layers of `version` (the version the service serves) from `databasePath`.
     init(databasePath: String, version: Int) {
-        task = Task.detached(priority: .medium) {
-            let store = try CountyStore(path: databasePath, create: false)
-            return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
+        task = Task {
+            try await BackgroundThread.run {
+                let store = try CountyStore(path: databasePath, create: false)
+                return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
+            }
         }
     }
 
@@ -140,5 +147,31 @@ final class ReportLayerCache: Sendable {
         } catch {
             throw HTTPError(.internalServerError, message: "the coverage and workload reports could not be computed: \(error)")
         }
+    }
+}
+
+/// Work that must not compete with request handling: a new thread at the lowest CPU priority (nice 19: under
+/// Linux's scheduler it gets about 1/70 of a core's time while request threads want all of it, and everything
+/// when they are idle, so it is slowed, never starved).
+enum BackgroundThread {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                lowerPriority()
+                continuation.resume(with: Result { try work() })
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// `setpriority(PRIO_PROCESS, 0, 19)`: on Linux the nice value belongs to each thread and `who` 0 is the calling
+    /// thread, so only this one is lowered. Returns -1 on failure, which keeps the normal priority.
+    private static func lowerPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        #else
+        Thread.current.threadPriority = 0
+        #endif
     }
 }

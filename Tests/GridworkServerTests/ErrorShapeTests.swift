@@ -64,8 +64,8 @@ struct ErrorShapeTests {
             let unknown = try await client.execute(uri: "/open311/v2/services/spaceship.json", method: .get)
             #expect(unknown.status == .notFound)
             #expect((unknown.array.first?["description"] as? String)?.contains("unknown service_code 'spaceship'") == true)
-            let xml = try await client.execute(uri: "/open311/v2/services/garbage.xml", method: .get)
-            #expect(xml.status == .badRequest && xml.array.first?["code"] as? Int == 400)
+            let other = try await client.execute(uri: "/open311/v2/services/garbage.csv", method: .get)
+            #expect(other.status == .notFound && other.array.first?["code"] as? Int == 404, "\(other.text)")
         }
     }
 

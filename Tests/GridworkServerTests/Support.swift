@@ -6,8 +6,9 @@ import Hummingbird
 import HummingbirdTesting
 
 extension Fixture {
-    func application(port: Int = 0) throws -> some ApplicationProtocol {
-        try buildApplication(service: service, options: DispatchServerOptions(port: port, sweepInterval: .seconds(3600)))
+    func application(port: Int = 0, open311: Open311Settings = Open311Settings()) throws -> some ApplicationProtocol {
+        try buildApplication(service: service, options: DispatchServerOptions(port: port, sweepInterval: .seconds(3600),
+                                                                              open311: open311))
     }
 }
 

@@ -76,6 +76,9 @@ public struct AddressMatcher: Sendable {
     let communityTowns: [String: Set<String>]
     /// Alias (normalised) → official name (normalised).
     let aliases: [String: String]
+    /// For one-character corrections, per part: each name, and each name with one scalar of its stem deleted →
+    /// the names it comes from (a deletion neighbourhood: two strings one edit apart share a key).
+    let nearNames: [AddressPart: [String: [String]]]
     /// The county's own administrative names (province, city, county), normalised; empty to skip the check.
     let countyNames: Set<String>
 
@@ -110,6 +113,23 @@ public struct AddressMatcher: Sendable {
         self.aliases = Dictionary(aliases.map { (AddressNormalizer.normalizedString($0.key), AddressNormalizer.normalizedString($0.value)) },
                                   uniquingKeysWith: { a, _ in a })
         self.countyNames = countyNames.isEmpty ? ownNames : Set(countyNames.map(AddressNormalizer.normalizedString))
+        var near: [AddressPart: [String: [String]]] = [:]
+        for (part, table) in names {
+            var keys: [String: [String]] = [:]
+            for name in table {
+                let scalars = Array(name.unicodeScalars)
+                let stem = scalars.count - AddressMatcher.kindWord(scalars, part)
+                guard stem >= 2 else { continue }
+                keys[name, default: []].append(name)
+                for i in 0..<stem {
+                    var d = scalars
+                    d.remove(at: i)
+                    keys[AddressParser.string(d), default: []].append(name)
+                }
+            }
+            near[part] = keys
+        }
+        self.nearNames = near
         self.unindexed = unindexed
     }
 
@@ -257,13 +277,20 @@ public struct AddressMatcher: Sendable {
         if let official = aliases[name], table.contains(official) { return .alias(official) }
         // One character away, with the same kind word, and only one such name: a slip, corrected.
         let scalars = Array(name.unicodeScalars)
-        let suffix = kindWord(scalars, part)
-        guard scalars.count - suffix >= 2 else { return .unknown }
+        let suffix = AddressMatcher.kindWord(scalars, part)
+        guard scalars.count - suffix >= 2, let near = nearNames[part] else { return .unknown }
+        var candidates = Set(near[name] ?? [])
+        for i in 0..<(scalars.count - suffix) {
+            var d = scalars
+            d.remove(at: i)
+            let key = AddressParser.string(d)
+            if let names = near[key] { candidates.formUnion(names) }
+        }
         var found: String? = nil
-        for other in table {
+        for other in candidates {
             let o = Array(other.unicodeScalars)
-            guard abs(o.count - scalars.count) <= 1, kindWord(o, part) == suffix,
-                  o.suffix(suffix) == scalars.suffix(suffix), AddressMatcher.withinOneEdit(scalars, o) else { continue }
+            guard AddressMatcher.kindWord(o, part) == suffix, o.suffix(suffix) == scalars.suffix(suffix),
+                  AddressMatcher.withinOneEdit(scalars, o) else { continue }
             if found != nil { return .unknown }                      // two names fit: no guess
             found = other
         }
@@ -271,12 +298,10 @@ public struct AddressMatcher: Sendable {
     }
 
     /// The length of the kind word a name ends with (社区 → 2, 村 → 1), from the parser's table.
-    func kindWord(_ name: [Unicode.Scalar], _ part: AddressPart) -> Int {
+    static func kindWord(_ name: [Unicode.Scalar], _ part: AddressPart) -> Int {
         var best = 0
-        for marks in AddressParser.marksByFirst.values {
-            for m in marks where m.part == part && m.word.count > best && m.word.count < name.count
-                && Array(name.suffix(m.word.count)) == m.word { best = m.word.count }
-        }
+        for m in AddressParser.marksByPart[part] ?? [] where m.word.count > best && m.word.count < name.count
+            && name.suffix(m.word.count).elementsEqual(m.word) { best = m.word.count }
         return best
     }
 

@@ -97,6 +97,9 @@ public enum AddressParser {
         return Dictionary(grouping: all, by: { $0.word[0] }).mapValues { $0.sorted { $0.word.count > $1.word.count } }
     }()
 
+    /// Every kind word, by its part.
+    static let marksByPart: [AddressPart: [Mark]] = Dictionary(grouping: marksByFirst.values.joined(), by: \.part)
+
     /// The longest kind word starting at `i`, if any.
     static func mark(at i: Int, in text: [Unicode.Scalar]) -> Mark? {
         guard let candidates = marksByFirst[text[i]] else { return nil }

@@ -22,14 +22,16 @@ public struct IntakeRequest: Sendable, Codable, Hashable {
 
     public var category: String
     public var description: String
-    public var location: Location
+    /// Where it happened; nil when the report gives only an `address`, which then places it (`AddressPlacer`).
+    public var location: Location?
+    /// The address as reported (门牌地址); places the incident when there is no `location`.
     public var address: String?
     /// Phone or e-mail of the reporter, shown only to dispatchers and the reporting app.
     public var reporterContact: String?
     /// A client-chosen key: sending the same report twice (a retry) stores it once.
     public var idempotencyKey: String?
 
-    public init(category: String, description: String, location: Location, address: String? = nil,
+    public init(category: String, description: String, location: Location?, address: String? = nil,
                 reporterContact: String? = nil, idempotencyKey: String? = nil) {
         self.category = category
         self.description = description
@@ -150,12 +152,21 @@ public final class DispatchService: Sendable {
             throw DispatchError(.invalidInput, "idempotency_key must be 1 to 200 characters")
         }
         _ = try checkedPhotos(photos)
-        let crsText = request.location.crs ?? "EPSG:4326"
-        let located = try geocoder.locate(x: request.location.x, y: request.location.y, crsText: crsText)
+        let located: IncidentGeocoder.Located
+        let source: (x: Double, y: Double, crs: String)
+        if let location = request.location {
+            located = try geocoder.locate(x: location.x, y: location.y, crsText: location.crs ?? "EPSG:4326")
+            source = (location.x, location.y, located.crs.description)
+        } else if let address = request.address, !address.trimmingCharacters(in: .whitespaces).isEmpty {
+            located = try geocoder.locate(address: address)
+            source = (located.lon, located.lat, "address")
+        } else {
+            throw DispatchError(.invalidInput, "give the location (x, y; Open311: lat, long) or an address (address_string)")
+        }
         let grid = located.result.gridID.flatMap { directory.grids[$0] }
         let new = NewIncident(
             category: category, description: description, lon: located.lon, lat: located.lat,
-            sourceX: request.location.x, sourceY: request.location.y, sourceCRS: located.crs.description,
+            sourceX: source.x, sourceY: source.y, sourceCRS: source.crs,
             address: request.address ?? "", boundaryVersion: directory.versionID, gridID: located.result.gridID,
             buildingID: located.result.buildingID, villageID: grid?.villageID,
             townID: grid?.townID ?? grid?.villageID.flatMap { directory.villageTown[$0] },

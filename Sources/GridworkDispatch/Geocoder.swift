@@ -18,9 +18,31 @@ public final class IncidentGeocoder: Sendable {
     /// Where a point is: longitude/latitude, the CRS it came in, grid and building.
     public typealias Located = PlacedPoint
 
+    /// Places reports that give an address and no location; nil when no building carries an address.
+    public let addressPlacer: AddressPlacer?
+
     public init(grids: [Grid], buildings: [Building], snapMetres: Double) throws {
         guard !grids.isEmpty else { throw StoreError("the database has no grids: import them before serving") }
         placer = try PointPlacer(grids: grids, buildings: buildings, snapMetres: snapMetres)
+        addressPlacer = try AddressPlacer(buildings: buildings, grids: grids)
+    }
+
+    /// Places a report by its address: the building it names surely (exact, building, road_number), its grid, and
+    /// a point inside the building. An address that names no single building is refused (`unprocessable`) with the
+    /// matcher's reason and the candidates, never placed by a guess.
+    public func locate(address: String) throws -> Located {
+        guard let addressPlacer else {
+            throw DispatchError(.unprocessable, "this county's buildings have no door-plate addresses; give the location (x, y; Open311: lat, long)")
+        }
+        let (match, point) = addressPlacer.place(address)
+        guard let point, let building = match.buildingID else {
+            var message = "address \(address) names no single building (\(match.status.rawValue)"
+                + (match.reason.map { ": \($0)" } ?? "") + ")"
+            if !match.candidates.isEmpty { message += "; candidates: " + match.candidates.prefix(10).joined(separator: ", ") }
+            throw DispatchError(.unprocessable, message + "; give the building (幢/栋), the town, or the location")
+        }
+        let result = GeocodeResult(gridID: match.gridID, buildingID: building, status: .address)
+        return Located(lon: point.x, lat: point.y, crs: .wgs84, result: result)
     }
 
     /// Locates `(x, y)` given in `crsText`. Throws `DispatchError` (`invalidInput` or `unprocessable`) saying what to fix.

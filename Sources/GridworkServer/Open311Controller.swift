@@ -146,17 +146,22 @@ struct Open311Controller<Context: RequestContext> {
             guard let code = form["service_code"], !code.isEmpty else {
                 throw DispatchError(.invalidInput, "service_code is required; GET /open311/v2/services.json lists them")
             }
-            guard let latText = form["lat"], let longText = form["long"] else {
-                throw DispatchError(.invalidInput, "lat and long are required (this service geocodes by coordinates, not address_string)")
-            }
-            guard let lat = Double(latText), let long = Double(longText) else {
-                throw DispatchError(.invalidInput, "lat=\(latText) long=\(longText): both must be decimal degrees")
+            // GeoReport v2: lat/long, or address_string when they are absent.
+            var location: IntakeRequest.Location? = nil
+            let latText = form["lat"] ?? "", longText = form["long"] ?? ""
+            if !latText.isEmpty || !longText.isEmpty {
+                guard let lat = Double(latText), let long = Double(longText) else {
+                    throw DispatchError(.invalidInput, "lat=\(latText) long=\(longText): both must be decimal degrees")
+                }
+                location = .init(x: long, y: lat, crs: form["crs"])
+            } else if (form["address_string"] ?? "").isEmpty {
+                throw DispatchError(.invalidInput, "give lat and long, or address_string")
             }
             let contact = [form["first_name"], form["last_name"], form["phone"], form["email"]]
                 .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             let intake = IntakeRequest(
                 category: code, description: form["description"] ?? "",
-                location: .init(x: long, y: lat, crs: form["crs"]), address: form["address_string"],
+                location: location, address: form["address_string"],
                 reporterContact: contact, idempotencyKey: request.idempotencyKeyHeader)
             let (incident, created) = try service.intake(intake, by: principal, descriptionRequired: false, photos: photos)
             return try format.response(

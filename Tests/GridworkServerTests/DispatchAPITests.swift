@@ -84,7 +84,7 @@ struct DispatchAPITests {
         try await app.test(.router) { client in
             let cases: [(String, HTTPResponse.Status, String)] = [
                 ("{\"category\": \"garbage\",", .badRequest, "not valid JSON"),
-                ("{\"category\": \"garbage\", \"description\": \"x\"}", .badRequest, "missing field `location`"),
+                ("{\"category\": \"garbage\", \"description\": \"x\"}", .badRequest, "give the location (x, y; Open311: lat, long) or an address"),
                 ("{\"category\": \"garbage\", \"description\": \"x\", \"location\": {\"x\": \"a\", \"y\": 1}}", .badRequest, "`location.x` should be a number"),
                 (incidentJSON(category: "spaceship", x: p.lon, y: p.lat), .badRequest, "unknown category 'spaceship'"),
                 (incidentJSON(category: "garbage", x: p.lon, y: p.lat, description: "  "), .badRequest, "description is empty"),

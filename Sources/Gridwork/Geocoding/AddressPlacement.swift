@@ -29,3 +29,30 @@ extension AddressMatcher {
         return AddressMatcher(buildings: entries, aliases: aliases)
     }
 }
+
+/// Places one address at a time (an incident reported by address): the building the address names, its grid, and a
+/// point inside the building (GEOS PointOnSurface) to stand for the location.
+public struct AddressPlacer: Sendable {
+    public let matcher: AddressMatcher
+    /// A point inside each addressed building, longitude/latitude.
+    let points: [String: Position]
+
+    /// Nil when no building carries an address.
+    public init?(buildings: [Building], grids: [Grid], aliases: [String: String] = [:]) throws {
+        guard let matcher = try AddressMatcher.forBuildings(buildings, grids: grids, aliases: aliases) else { return nil }
+        let context = GEOSContext()
+        var points: [String: Position] = [:]
+        for b in buildings where b.address != nil {
+            points[b.buildingID] = try GEOSGeometry(b.geometry, context: context).pointOnSurface()
+        }
+        self.matcher = matcher
+        self.points = points
+    }
+
+    /// The match, and for a placed one (`exact`, `building`, `road_number`) the point inside its building.
+    public func place(_ address: String) -> (match: AddressMatch, point: Position?) {
+        let m = matcher.match(address)
+        guard let b = m.buildingID, [.exact, .building, .roadNumber].contains(m.status) else { return (m, nil) }
+        return (m, points[b])
+    }
+}

@@ -47,6 +47,13 @@ public struct PlacedPoint: Sendable, Hashable {
     public var lat: Double
     public var crs: CoordinateReferenceSystem
     public var result: GeocodeResult
+
+    public init(lon: Double, lat: Double, crs: CoordinateReferenceSystem, result: GeocodeResult) {
+        self.lon = lon
+        self.lat = lat
+        self.crs = crs
+        self.result = result
+    }
 }
 
 /// Places points given in any CRS gridwork takes in the county's grids and buildings: the one set of placement

@@ -82,6 +82,8 @@ public struct SampleCounty: Sendable {
     public var staff: [SampleStaff]
     public var departments: [SampleDepartment]
     public var incidents: [SampleIncident]
+    /// The faults planted into the `imperfect` preset (none for the others); written to faults.csv.
+    public var faults: [PlantedFault] = []
 
     /// The lattice the regions are made of, and the grid index (into `grids`) of each cell (-1 outside):
     /// kept for the tiling tests.

@@ -41,6 +41,10 @@ extension SampleCounty {
         try writeCSV(path("incidents.csv"), header: ["incident_id", "reported_at", "category", "lon", "lat", "grid_id", "status", "description"],
                      rows: incidents.lazy.map { [$0.id, $0.reportedAt, $0.category, coordinateText($0.lon), coordinateText($0.lat), $0.gridID, $0.status, $0.description] })
 
+        if !faults.isEmpty {
+            try writeCSV(path("faults.csv"), header: ["kind", "ids", "area_m2", "description"],
+                         rows: faults.lazy.map { [$0.kind.rawValue, $0.ids.joined(separator: ";"), String(Int($0.areaM2.rounded())), $0.description] })
+        }
         let file = try TextFile(path: path("manifest.json"))
         try file.append(manifestJSON())
         try file.close()

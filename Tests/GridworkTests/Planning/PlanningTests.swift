@@ -202,6 +202,26 @@ struct PlanningTests {
         #expect(throws: PlanningError.self) { try GridPlanner(map: map).rebalance(options) }
     }
 
+    @Test("--count keep says which grid forced a change of the count, and why")
+    func countKeptOrExplained() throws {
+        // A copy of a grid under a higher id lies wholly inside it (an overlap of its whole area): it holds nothing
+        // of its own, so the proposal has one grid fewer than today, and says so.
+        var doubled = county
+        var copy = county.grids[0]
+        copy.gridID += "9"
+        doubled.grids.append(copy)
+        let map = try ParcelMap(county: doubled)
+        #expect(map.gridsWithoutTerritory == [copy.gridID])
+        #expect(map.overlaps.count == 1 && map.overlaps[0].higherGridID == copy.gridID)
+        let proposal = try GridPlanner(map: map).rebalance(RebalanceOptions())
+        #expect(proposal.grids.count == county.grids.count)
+        #expect(proposal.retiredGridIDs.contains(copy.gridID))
+        #expect(proposal.notes.contains { $0.contains("--count keep") && $0.contains(copy.gridID) && $0.contains("lower-id") })
+        // Without such a grid the count is kept and nothing is said about it.
+        let plain = try GridPlanner(map: self.map).rebalance(RebalanceOptions())
+        #expect(plain.grids.count == county.grids.count && !plain.notes.contains { $0.contains("--count keep") })
+    }
+
     @Test("target workload per worker chooses the number of grids")
     func targetWorkload() throws {
         var options = RebalanceOptions()

@@ -266,10 +266,17 @@ public struct GridPlanner {
                 originalOfComponent[k].map(random.polsbyPopper).reduce(0, +) - proposedOfComponent[k].map(random.polsbyPopper).reduce(0, +)
             }
             candidates.sort { loss($0) > loss($1) }
-            for k in candidates where medianNow() < (1 - options.compactnessGuard) * before {
-                guard loss(k) > 0 else { break }
+            for k in candidates where medianNow() < (1 - options.compactnessGuard) * before - 1e-12 {
                 proposedOfComponent[k] = originalOfComponent[k]
                 kept.append(map.county.villages[components[k].village].villageID)
+            }
+            let now = medianNow()
+            if now < (1 - options.compactnessGuard) * before - 1e-12 {
+                let moved = components.indices.filter { originalOfComponent[$0].count != proposedOfComponent[$0].count }
+                notes.append("compactness guard: the median Polsby-Popper still falls from \(String(format: "%.3f", before)) to " +
+                             "\(String(format: "%.3f", now)), because the grids of \(moved.count) village part(s) whose number of grids " +
+                             "changed (\(moved.prefix(10).map { map.county.villages[components[$0].village].villageID }.joined(separator: ", "))) " +
+                             "cannot be left as they are; --count keep-per-village keeps every village's count")
             }
             if !kept.isEmpty {
                 notes.append("compactness guard: the grids of \(kept.count) village part(s) are left as they are today " +

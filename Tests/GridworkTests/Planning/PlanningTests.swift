@@ -222,6 +222,38 @@ struct PlanningTests {
         #expect(plain.grids.count == county.grids.count && !plain.notes.contains { $0.contains("--count keep") })
     }
 
+    @Test("the compactness guard holds the median Polsby-Popper unless the planner trades it for balance")
+    func compactnessGuard() throws {
+        // A guard of 0%: the median may not fall at all.
+        var options = RebalanceOptions()
+        options.seed = 7
+        options.compactnessGuard = 0
+        let guarded = try GridPlanner(map: map).rebalance(options)
+        try expectSound(guarded)
+        let trade = try #require(guarded.compactness)
+        #expect(!trade.traded)
+        // Held, or the report says which villages' changed counts kept it from being held.
+        #expect(trade.medianAfter >= trade.medianBefore - 1e-12
+                || guarded.notes.contains { $0.contains("compactness guard") && $0.contains("still falls") },
+                "\(trade) \(guarded.notes)")
+        options.count = .keepPerVillage
+        let perVillage = try GridPlanner(map: map).rebalance(options)
+        try expectSound(perVillage)
+        #expect(try #require(perVillage.compactness).medianAfter >= perVillage.compactness!.medianBefore - 1e-12)
+        options.tradeCompactness = true
+        let traded = try GridPlanner(map: map).rebalance(options)
+        try expectSound(traded)
+        #expect(try #require(traded.compactness).traded && traded.compactness!.villagesKept.isEmpty)
+        #expect(!traded.notes.contains { $0.contains("compactness guard") })
+        if !trade.villagesKept.isEmpty {
+            #expect(guarded.notes.contains { $0.contains("compactness guard") && $0.contains(trade.villagesKept[0]) })
+        }
+        // The report states the trade.
+        let scratch = Scratch()
+        try ProposalWriter(proposal: traded).write(to: scratch.path)
+        #expect(try String(contentsOfFile: scratch.path + "/report.md", encoding: .utf8).contains("--trade-compactness was given"))
+    }
+
     @Test("target workload per worker chooses the number of grids")
     func targetWorkload() throws {
         var options = RebalanceOptions()

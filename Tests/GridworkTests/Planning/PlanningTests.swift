@@ -37,6 +37,15 @@ func expectSound(_ proposal: GridProposal, sourceLocation: Testing.SourceLocatio
                     sourceLocation: sourceLocation)
         }
     }
+    // "Unchanged" means the same shape as today (only neighbours' cut points inserted into its edges).
+    let gcontext = GEOSContext()
+    let today = Dictionary(uniqueKeysWithValues: map.county.grids.map { ($0.gridID, $0) })
+    for grid in proposal.grids where grid.change == .unchanged {
+        let old = try GEOSGeometry(#require(today[grid.gridID]).geometry, context: gcontext)
+        let moved = try GEOSGeometry(grid.geometry, context: gcontext).symmetricDifference(old).area()
+        // In square degrees: 1e-13 is about 1 mm² (noding snaps points closer than 1e-10°, about 10 µm).
+        #expect(moved <= 1e-13, "unchanged grid \(grid.gridID) changed shape by \(moved) deg²", sourceLocation: sourceLocation)
+    }
     // Whole buildings: each building lies in its proposed grid, of its own village, unless it straddles grids
     // today (listed) or lies in no grid (listed).
     let context = GEOSContext()

@@ -109,6 +109,9 @@ struct PlanRebalanceCommand: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same proposal.") var seed: UInt64 = 1
     @Option(name: .customLong("moves-per-grid"), help: "ReCom moves per grid (more: closer balance, slower).")
     var movesPerGrid: Int = 60
+    @Flag(name: .customLong("trade-compactness"),
+          help: "Allow the median Polsby-Popper to fall by more than 10% for a better balance (the report shows the trade).")
+    var tradeCompactness = false
     @Option(help: "Output folder for the proposal.") var out: String
 
     func validate() throws {
@@ -126,6 +129,7 @@ struct PlanRebalanceCommand: ParsableCommand {
         options.lockedGridIDs = Set(lock.flatMap { $0.split(separator: ",").map(String.init) })
         options.seed = seed
         options.movesPerGrid = movesPerGrid
+        options.tradeCompactness = tradeCompactness
         try propose(source, out: out) { try $0.rebalance(options) }
     }
 }

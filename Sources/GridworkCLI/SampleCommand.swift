@@ -7,7 +7,7 @@ import SampleCounty
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Generate a deterministic synthetic county (presets: tiny, jiande, liyang).",
+        abstract: "Generate a deterministic synthetic county (presets: tiny, jiande, liyang, imperfect).",
         discussion: "The same preset and seed always give byte-identical files. All data is synthetic."
     )
 

@@ -87,6 +87,8 @@ public struct SampleCounty: Sendable {
     public var addressVariants: [SampleAddressVariant]
     /// Old names of some villages (`address-aliases.csv`: alias,name), used by the `old_name` variants.
     public var addressAliases: [(alias: String, name: String)]
+    /// The faults planted into the `imperfect` preset (none for the others); written to faults.csv.
+    public var faults: [PlantedFault] = []
 
     /// The lattice the regions are made of, and the grid index (into `grids`) of each cell (-1 outside):
     /// kept for the tiling tests.

@@ -14,7 +14,13 @@ public struct SampleCountyGenerator: Sendable {
 
     public func generate() -> SampleCounty {
         var builder = CountyBuilder(preset: preset, seed: seed)
-        return builder.build()
+        var county = builder.build()
+        if preset == .imperfect {
+            var planter = FaultPlanter(county: county, random: Xoshiro256(seed: seed, stream: "faults"))
+            county = planter.plant(acrossGridLines: 28, acrossVillageLines: 9)
+            county.faults = planter.faults
+        }
+        return county
     }
 }
 

@@ -46,6 +46,10 @@ extension SampleCounty {
                      rows: addressVariants.lazy.map { [$0.id, $0.address, $0.kind, $0.buildingID, $0.expectation.rawValue] })
         try writeCSV(path("address-aliases.csv"), header: ["alias", "name"], rows: addressAliases.lazy.map { [$0.alias, $0.name] })
 
+        if !faults.isEmpty {
+            try writeCSV(path("faults.csv"), header: ["kind", "ids", "area_m2", "description"],
+                         rows: faults.lazy.map { [$0.kind.rawValue, $0.ids.joined(separator: ";"), String(Int($0.areaM2.rounded())), $0.description] })
+        }
         let file = try TextFile(path: path("manifest.json"))
         try file.append(manifestJSON())
         try file.close()

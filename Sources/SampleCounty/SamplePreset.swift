@@ -6,6 +6,9 @@ public enum SamplePreset: String, CaseIterable, Sendable {
     case jiande
     /// Liyang, Jiangsu: 951 grids, 4,071 urban buildings of which 4,035 have a building head, 30 departments.
     case liyang
+    /// A county of 248 grids in 70 villages with planted faults (`PlantedFault`): 28 buildings across grid lines,
+    /// 9 across village lines, an exclave, a gap and an overlap. For the planner and the coverage report.
+    case imperfect
 
     /// The figures the generator reproduces for this preset.
     public var figures: SampleFigures {
@@ -25,6 +28,11 @@ public enum SamplePreset: String, CaseIterable, Sendable {
                 countyName: "溧阳市", centre: (lon: 119.40, lat: 31.40), areaKm2: 1535,
                 towns: 12, villages: 285, grids: 951, urbanBuildings: 4071, buildingsWithoutHead: 36,
                 households: 200_000, gridsWithoutWorker: 3, departments: 30, incidents: 12_000, year: 2025)
+        case .imperfect:
+            SampleFigures(
+                countyName: "样例市", centre: (lon: 119.60, lat: 29.90), areaKm2: 420,
+                towns: 5, villages: 70, grids: 248, urbanBuildings: 150, buildingsWithoutHead: 4,
+                households: 9_000, gridsWithoutWorker: 2, departments: 20, incidents: 1_500, year: 2025)
         }
     }
 }

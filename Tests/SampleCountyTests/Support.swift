@@ -7,12 +7,14 @@ enum Fixtures {
     static let tiny = SampleCountyGenerator(preset: .tiny, seed: 7).generate()
     static let jiande = SampleCountyGenerator(preset: .jiande, seed: 1).generate()
     static let liyang = SampleCountyGenerator(preset: .liyang, seed: 1).generate()
+    static let imperfect = SampleCountyGenerator(preset: .imperfect, seed: 1).generate()
 
     static func county(_ preset: SamplePreset) -> SampleCounty {
         switch preset {
         case .tiny: tiny
         case .jiande: jiande
         case .liyang: liyang
+        case .imperfect: imperfect
         }
     }
 

@@ -27,6 +27,12 @@ public struct RebalanceOptions: Sendable, Hashable {
     public var seed: UInt64 = 1
     /// ReCom moves per grid of a village (more: closer balance, slower).
     public var movesPerGrid = 60
+    /// Allow the median Polsby-Popper of the scope's grids to fall by more than `compactnessGuard` (trade
+    /// compactness for balance). Off: villages whose new grids cost the most compactness are left as they are
+    /// until the median is within the guard.
+    public var tradeCompactness = false
+    /// The largest relative fall of the median Polsby-Popper allowed without `tradeCompactness`.
+    public var compactnessGuard = 0.10
 
     public init() {}
 }
@@ -163,12 +169,17 @@ public struct GridPlanner {
             guard target > 0 else { throw PlanningError("--target-workload must be > 0") }
             counts = components.indices.map { min(maxima[$0], max(1, Int((components[$0].load / target).rounded()))) }
         }
+        // Compactness floor: a move never lowers the number of grids at least this compact (0.9 × today's median).
+        let todays = scope.flatMap { v in Set(map.parcelsOfVillage[v].map { map.parcels[$0].gridIndex }) }
+        let compactFloor = (1 - options.compactnessGuard) * Self.median(todays.map { random.polsbyPopper(byGrid[$0]) })
         let gridCount = counts.reduce(0, +) + lockedCount
         let mean = (freeLoad + lockedLoad) / Double(max(1, gridCount))
         let tolerance = options.band * mean
 
         // Start from today's grids, split or merge to the count, then ReCom until balanced.
         var districts: [[Int]] = []
+        var proposedOfComponent: [[[Int]]] = []
+        var originalOfComponent: [[[Int]]] = []
         for (k, component) in components.enumerated() {
             let members = Set(component.parcels)
             var current: [[Int]] = []
@@ -201,7 +212,8 @@ public struct GridPlanner {
             // Aim inside the band around the county mean when the village's average allows it, else around the
             // village's own average (the best a village can do on its own).
             let aim = abs(goal - mean) <= tolerance ? min(0.5 * tolerance, tolerance - abs(goal - mean)) : 0.5 * tolerance
-            random.improve(&current, goal: goal, tolerance: max(aim, 1e-9 * mean), steps: options.movesPerGrid * current.count)
+            random.improve(&current, goal: goal, tolerance: max(aim, 1e-9 * mean), steps: options.movesPerGrid * current.count,
+                           compactFloor: options.tradeCompactness ? nil : compactFloor)
             let original = Set(Set(component.parcels.map { map.parcels[$0].gridIndex }).map { byGrid[$0].sorted() })
             let keep = Set(current.indices.filter { original.contains(current[$0].sorted()) })
             random.compact(&current, keep: keep, goal: goal, tolerance: max(aim, 1e-9 * mean),
@@ -232,8 +244,48 @@ public struct GridPlanner {
                              "in village \(village.villageID) alone carries \(Int(map.workload(p))) > the band's top " +
                              "\(Int(mean * (1 + options.band))): a building is never split, so its grid stays above the band")
             }
-            districts += current
+            proposedOfComponent.append(current)
+            originalOfComponent.append(Set(component.parcels.map { map.parcels[$0].gridIndex }).sorted().map { g in
+                byGrid[g].filter(members.contains)
+            })
         }
+        // The compactness guard: while the median Polsby-Popper of the scope falls by more than the guard, leave
+        // the village part whose new grids lost the most compactness as it is today (when its count allows).
+        let before = Self.median(todays.map { random.polsbyPopper(byGrid[$0]) })
+        var kept: [String] = []
+        func medianNow() -> Double {
+            Self.median(proposedOfComponent.flatMap { $0.map(random.polsbyPopper) }
+                + lockedIndices.filter { scopeSet.contains(map.villageIndex[grids[$0].villageID ?? ""] ?? -1) }.map { random.polsbyPopper(byGrid[$0]) })
+        }
+        if !options.tradeCompactness {
+            var candidates = components.indices.filter {
+                originalOfComponent[$0].count == proposedOfComponent[$0].count
+                    && Set(originalOfComponent[$0].map { $0.sorted() }) != Set(proposedOfComponent[$0].map { $0.sorted() })
+            }
+            func loss(_ k: Int) -> Double {
+                originalOfComponent[k].map(random.polsbyPopper).reduce(0, +) - proposedOfComponent[k].map(random.polsbyPopper).reduce(0, +)
+            }
+            candidates.sort { loss($0) > loss($1) }
+            for k in candidates where medianNow() < (1 - options.compactnessGuard) * before - 1e-12 {
+                proposedOfComponent[k] = originalOfComponent[k]
+                kept.append(map.county.villages[components[k].village].villageID)
+            }
+            let now = medianNow()
+            if now < (1 - options.compactnessGuard) * before - 1e-12 {
+                let moved = components.indices.filter { originalOfComponent[$0].count != proposedOfComponent[$0].count }
+                notes.append("compactness guard: the median Polsby-Popper still falls from \(String(format: "%.3f", before)) to " +
+                             "\(String(format: "%.3f", now)), because the grids of \(moved.count) village part(s) whose number of grids " +
+                             "changed (\(moved.prefix(10).map { map.county.villages[components[$0].village].villageID }.joined(separator: ", "))) " +
+                             "cannot be left as they are; --count keep-per-village keeps every village's count")
+            }
+            if !kept.isEmpty {
+                notes.append("compactness guard: the grids of \(kept.count) village part(s) are left as they are today " +
+                             "(\(kept.prefix(20).joined(separator: ", "))\(kept.count > 20 ? " …" : "")), because their new grids " +
+                             "would have lowered the median Polsby-Popper by more than \(Int(options.compactnessGuard * 100))%; " +
+                             "--trade-compactness allows the trade")
+            }
+        }
+        districts = proposedOfComponent.flatMap { $0 }
         for g in lockedIndices.sorted() where scopeSet.contains(map.villageIndex[grids[g].villageID ?? ""] ?? -1) {
             districts.append(byGrid[g])
         }
@@ -243,13 +295,43 @@ public struct GridPlanner {
                 districts.append(byGrid[g].filter { map.parcels[$0].villageIndex == v })
             }
         }
+        let todayInScope = grids.indices.filter { scopeSet.contains(map.villageIndex[grids[$0].villageID ?? ""] ?? -1) }.count
+        let proposedInScope = districts.filter { !$0.isEmpty && scopeSet.contains(map.parcels[$0[0]].villageIndex) }.count
+        if options.count == .keep && proposedInScope != todayInScope {
+            var why: [String] = []
+            let empty = map.gridsWithoutTerritory.filter { id in scopeSet.contains(map.villageIndex[grids[map.gridIndex[id]!].villageID ?? ""] ?? -1) }
+            if !empty.isEmpty {
+                why.append("grid(s) \(empty.joined(separator: ", ")) lie wholly inside lower-id grids (overlaps) and hold nothing of their own")
+            }
+            for (k, component) in components.enumerated() where counts[k] == maxima[k] && counts[k] < component.currentGrids {
+                why.append("village \(map.county.villages[component.village].villageID) has only \(maxima[k]) parcel(s) of whole buildings")
+            }
+            if currentFree < components.count {
+                why.append("locked grids cut villages into more free parts than there are free grids")
+            }
+            notes.append("--count keep: \(proposedInScope) grids instead of today's \(todayInScope): " +
+                         (why.isEmpty ? "the villages' parcels allowed no other count" : why.joined(separator: "; ")))
+        }
+        let medianBefore = before
+        let medianAfter = medianNow()
         let label: String = switch options.scope {
         case .county: "rebalance county"
         case .town(let t): "rebalance town \(t)"
         case .village(let v): "rebalance village \(v)"
         }
-        return try GridProposal.build(map: map, districts: districts, locked: lockedIndices, operation: label,
-                                      notes: notes, scope: scope, band: options.band, seed: options.seed)
+        var proposal = try GridProposal.build(map: map, districts: districts, locked: lockedIndices, operation: label,
+                                              notes: notes, scope: scope, band: options.band, seed: options.seed)
+        proposal.compactness = CompactnessTrade(medianBefore: medianBefore, medianAfter: medianAfter,
+                                                guardShare: options.compactnessGuard, traded: options.tradeCompactness,
+                                                villagesKept: kept)
+        return proposal
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
     // MARK: Edits

@@ -3,25 +3,49 @@ import GeoJSON
 import GridGeometry
 import GridProjection
 
-/// A parcel (地块): a small piece of one village, cut by GEOS from one current grid and a regular lattice,
-/// holding whole buildings. Parcels tile their village, so any grouping of a village's parcels into
-/// grids tiles the village too; proposals are groupings of parcels.
+/// A parcel (地块): a small piece of one current grid's territory, cut by GEOS along straight lines through the
+/// gaps between buildings. Parcels tile the union of today's grids exactly (gaps stay gaps, an overlap belongs to
+/// the lower id), so any grouping of them covers every square metre once; proposals are groupings of parcels.
 public struct Parcel: Sendable, Hashable {
     public var index: Int
     public var villageIndex: Int
-    /// The current grid the parcel was cut from (the one holding most of its area when buildings forced a merge).
+    /// The current grid whose territory the parcel was cut from (a parcel never spans two grids).
     public var gridIndex: Int
     public var geometry: Geometry
     public var bbox: BoundingBox
     public var areaM2: Double
     public var perimeterM: Double
-    /// Buildings whose footprint centre lies in the parcel (buildings never straddle parcels: parcels a building
-    /// overlaps are merged).
+    /// Buildings whose home is the parcel (the piece of their grid holding most of their footprint; pieces of that
+    /// grid a building overlaps are merged, so it straddles parcels only where it straddles grids).
     public var buildings: [Int]
     public var counts: WorkloadCounts
 }
 
-/// An edge of the parcel graph: two parcels of one village that share a boundary of positive length.
+/// Two of today's grids that overlap (area in m², WGS84 ellipsoid).
+public struct GridOverlap: Sendable, Hashable {
+    public var lowerGridID: String
+    public var higherGridID: String
+    public var areaM2: Double
+}
+
+/// A building whose footprint is not inside one grid's territory.
+public struct StraddlingBuilding: Sendable, Hashable {
+    public var buildingID: String
+    /// The grid it belongs to: the one holding most of its footprint.
+    public var gridID: String
+    /// Every grid holding part of it, largest share first.
+    public var gridIDs: [String]
+    /// The villages of those grids (more than one: the building crosses a village line).
+    public var villageIDs: [String]
+    /// Share of the footprint inside `gridID`.
+    public var shareInGrid: Double
+    /// Share of the footprint inside no grid.
+    public var outsideEveryGrid: Double
+    public var crossesVillageLine: Bool { villageIDs.count > 1 }
+}
+
+/// An edge of the parcel graph: two parcels of one village that share a boundary of positive length
+/// (`sharedM` 0: a link to an exclave, a part of the village that shares no edge with the rest).
 public struct ParcelNeighbour: Sendable, Hashable {
     public var parcel: Int
     public var sharedM: Double
@@ -47,11 +71,30 @@ public struct ParcelMap: Sendable {
     public var unplacedIncidents = 0
     /// The first day of the incident window (ISO 8601), nil when there are no incidents.
     public var incidentWindowStart: String?
+    /// Overlaps between today's grids: the area belongs to the lower id in the parcels (as in the reports); a grid
+    /// that stays unchanged keeps its geometry, so the overlap is carried over, never enlarged.
+    public var overlaps: [GridOverlap] = []
+    /// Buildings whose footprint is not inside one grid: each belongs to the grid holding most of it.
+    public var straddlingBuildings: [StraddlingBuilding] = []
+    /// Buildings lying in no grid at all (in a gap or outside every village).
+    public var buildingsOutsideEveryGrid: [String] = []
+    /// Parts of villages that share no edge with the rest of their village, and how they are linked.
+    public var exclaves: [String] = []
+    /// Grids lying wholly inside lower-id grids (nothing of their own): they are retired by any proposal.
+    public var gridsWithoutTerritory: [String] = []
 
     /// Workload index of a parcel.
     public func workload(_ p: Int) -> Double { weights.rawWorkload(of: parcels[p].counts) }
 
     /// Cuts every village's grids into parcels.
+    ///
+    /// Each grid's **territory** is the grid minus any lower-id grid it overlaps (the reports' lowest-id rule), so
+    /// territories never overlap and their union is exactly the union of today's grids: gaps stay gaps, and an
+    /// overlap belongs to the lower id (the overlap itself is carried over and listed in `overlaps`). Parcels are
+    /// pieces of one territory: never of two grids, never of two villages. A building belongs to the grid whose
+    /// territory holds most of its footprint and to the piece of that grid holding most of it (pieces of that
+    /// grid it overlaps are merged); the part of a footprint in another grid stays with that grid, and such
+    /// buildings are listed in `straddlingBuildings`.
     ///
     /// Fineness: no parcel carries more than `parcelLoadShare` of the mean grid workload unless its buildings
     /// leave no straight gap to cut through, and a grid is cut into at least about `parcelsPerGrid` parcels.
@@ -65,8 +108,73 @@ public struct ParcelMap: Sendable {
         let gridIndex = Dictionary(county.grids.enumerated().map { ($1.gridID, $0) }, uniquingKeysWith: { a, _ in a })
         let buildingIndex = Dictionary(county.buildings.enumerated().map { ($1.buildingID, $0) },
                                        uniquingKeysWith: { a, _ in a })
+        var villageOfGrid: [Int] = []
+        for grid in county.grids {
+            guard let vid = grid.villageID, let v = villageIndex[vid] else {
+                throw PlanningError("grid \(grid.gridID) has no village (village_id \(grid.villageID ?? "missing") is not " +
+                                    "among the villages); grids never cross village lines, so every grid needs its village")
+            }
+            villageOfGrid.append(v)
+        }
 
-        // Load of each building (itself, its households and residents) and the buildings of each current grid.
+        // 1. Territories: each grid minus the lower-id grids it overlaps (ids in byte order, as the reports).
+        let gridBoxes = county.grids.map { $0.geometry.boundingBox ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0) }
+        let gridGEOS = try county.grids.map { try GEOSGeometry($0.geometry, context: context) }
+        let gridTree = try STRtree(boxes: gridBoxes, context: context)
+        var territory: [Geometry] = county.grids.map(\.geometry)
+        var overlaps: [GridOverlap] = []
+        for g in county.grids.indices {
+            let id = county.grids[g].gridID
+            var lower: [GEOSGeometry] = []
+            for h in try gridTree.query(gridBoxes[g]) where h != g && county.grids[h].gridID < id {
+                let shared = try gridGEOS[g].intersection(gridGEOS[h]).polygonalPart()
+                let area = try shared.isEmpty() ? 0 : Geodesic.area(of: try shared.toGeometry())
+                guard area > 0 else { continue }
+                lower.append(gridGEOS[h])
+                overlaps.append(GridOverlap(lowerGridID: county.grids[h].gridID, higherGridID: id, areaM2: area))
+            }
+            guard !lower.isEmpty else { continue }
+            let rest = try Measure.polygons(of: gridGEOS[g].difference(GEOSGeometry.collection(lower, context: context).unaryUnion()))
+            territory[g] = rest.count == 1 ? .polygon(rest[0]) : .multiPolygon(MultiPolygon(rest))
+        }
+        let territoryGEOS = try territory.indices.map { g in
+            try territory[g] == county.grids[g].geometry ? gridGEOS[g] : GEOSGeometry(territory[g], context: context)
+        }
+        let territoryPrepared = try territoryGEOS.map { try $0.prepared() }
+
+        // 2. The grid of each building: the territory that holds most of its footprint.
+        var gridOfBuilding = [Int?](repeating: nil, count: county.buildings.count)
+        var straddling: [StraddlingBuilding] = []
+        var buildingsOutside: [String] = []
+        var footprints: [GEOSGeometry?] = Array(repeating: nil, count: county.buildings.count)
+        for (b, building) in county.buildings.enumerated() {
+            guard let box = building.geometry.boundingBox else { continue }
+            let footprint = try GEOSGeometry(building.geometry, context: context)
+            footprints[b] = footprint
+            let candidates = try gridTree.query(box)
+            if let only = try candidates.first(where: { try territoryPrepared[$0].covers(footprint) }) {
+                gridOfBuilding[b] = only
+                continue
+            }
+            var shares: [(grid: Int, area: Double)] = []
+            for g in candidates where try territoryPrepared[g].intersects(footprint) {
+                let part = try footprint.intersection(territoryGEOS[g]).polygonalPart()
+                let area = try part.isEmpty() ? 0 : try part.area()
+                if area > 0 { shares.append((g, area)) }
+            }
+            shares.sort { ($0.area, county.grids[$1.grid].gridID) > ($1.area, county.grids[$0.grid].gridID) }
+            guard let home = shares.first else { buildingsOutside.append(building.buildingID); continue }
+            gridOfBuilding[b] = home.grid
+            let total = try footprint.area()
+            let grids = shares.map { county.grids[$0.grid].gridID }
+            let villages = Array(Set(shares.map { county.villages[villageOfGrid[$0.grid]].villageID })).sorted()
+            straddling.append(StraddlingBuilding(
+                buildingID: building.buildingID, gridID: county.grids[home.grid].gridID, gridIDs: grids,
+                villageIDs: villages, shareInGrid: home.area / max(total, 1e-300),
+                outsideEveryGrid: max(0, 1 - shares.reduce(0) { $0 + $1.area } / max(total, 1e-300))))
+        }
+
+        // Load of each building (itself, its households and residents) and the buildings of each grid.
         var buildingLoad = [Double](repeating: 0, count: county.buildings.count)
         for h in county.households {
             if let b = h.buildingID.flatMap({ buildingIndex[$0] }) {
@@ -77,22 +185,16 @@ public struct ParcelMap: Sendable {
             buildingLoad[b] += weights.rawWorkload(of: WorkloadCounts(buildings: 1))
         }
         var buildingsOfGrid = [[Int]](repeating: [], count: county.grids.count)
-        for (b, building) in county.buildings.enumerated() {
-            if let g = building.gridID.flatMap({ gridIndex[$0] }) { buildingsOfGrid[g].append(b) }
-        }
+        for (b, g) in gridOfBuilding.enumerated() { if let g { buildingsOfGrid[g].append(b) } }
         let gridLoads = buildingsOfGrid.map { $0.reduce(0) { $0 + buildingLoad[$1] } }
         let meanLoad = max(gridLoads.reduce(0, +) / Double(max(1, gridLoads.count)), 1e-9)
 
-        // 1. Cut each grid into boxes by straight lines through the gaps between its buildings (a k-d tree):
+        // 3. Cut each territory into boxes by straight lines through the gaps between its buildings (a k-d tree):
         //    a box is cut while it carries more than `parcelLoadShare` of the mean grid load or more than a
-        //    `1 / parcelsPerGrid` share of its grid's extent. Pieces are the grid ∩ each box (GEOS).
+        //    `1 / parcelsPerGrid` share of its grid's extent. Pieces are the territory ∩ each box (GEOS).
         var raw: [(village: Int, grid: Int, geometry: Polygon)] = []
-        for (g, grid) in county.grids.enumerated() {
-            guard let vid = grid.villageID, let v = villageIndex[vid] else {
-                throw PlanningError("grid \(grid.gridID) has no village (village_id \(grid.villageID ?? "missing") is not " +
-                                    "among the villages); grids never cross village lines, so every grid needs its village")
-            }
-            guard let box = grid.geometry.boundingBox else { continue }
+        for g in county.grids.indices {
+            guard let box = territory[g].boundingBox, !territory[g].polygons.isEmpty else { continue }
             let items = buildingsOfGrid[g].compactMap { b in
                 county.buildings[b].geometry.boundingBox.map { BoxCutter.Item(box: $0, load: buildingLoad[b]) }
             }
@@ -101,28 +203,25 @@ public struct ParcelMap: Sendable {
                                    minSide: 0.00005)
             var leaves: [BoundingBox] = []
             cutter.cut(box, items, into: &leaves)
-            let geos = try GEOSGeometry(grid.geometry, context: context)
+            let whole = leaves.count == 1
             for leaf in leaves {
-                let piece = try geos.intersection(GEOSGeometry(box: leaf, context: context))
+                let piece = whole ? territoryGEOS[g] : try territoryGEOS[g].intersection(GEOSGeometry(box: leaf, context: context))
                 if try piece.isEmpty() { continue }
                 for polygon in try piece.polygonalPart().toGeometry().polygons where abs(polygon.exterior.signedArea2) > 1e-14 {
-                    raw.append((v, g, polygon))
+                    raw.append((villageOfGrid[g], g, polygon))
                 }
             }
         }
 
-        // Node the pieces of each village: cut points computed by different overlays on one edge differ by ~1e-16°,
-        // so snap vertices closer than 1e-10° together and insert each vertex into the edges it lies on. Then
-        // neighbouring pieces share identical vertices and unions of pieces are clean.
-        var piecesOfVillage = [[Int]](repeating: [], count: county.villages.count)
-        for (i, piece) in raw.enumerated() { piecesOfVillage[piece.village].append(i) }
-        for members in piecesOfVillage where members.count > 1 {
-            var polygons = members.map { raw[$0].geometry }
-            Noder.node(&polygons, tolerance: 1e-10)
-            for (k, i) in members.enumerated() { raw[i].geometry = polygons[k] }
-        }
+        // Node all pieces of the county together: cut points computed by different overlays on one edge differ by
+        // ~1e-16°, so snap vertices closer than 1e-10° together and insert each vertex into the edges it lies on
+        // (also across village lines). Then neighbouring pieces share identical vertices and unions are clean.
+        var polygons = raw.map(\.geometry)
+        Noder.node(&polygons, tolerance: 1e-10)
+        for i in raw.indices { raw[i].geometry = polygons[i] }
 
-        // 2. Place buildings by their footprint centre; merge pieces a footprint overlaps.
+        // 4. Place each building on the piece of its grid holding most of its footprint; merge the pieces of that
+        //    grid it overlaps (never pieces of another grid).
         let locator = PointBuckets(boxes: raw.map { Self.box(of: $0.geometry) })
         var union = UnionFind(raw.count)
         var homeOfBuilding = [Int?](repeating: nil, count: county.buildings.count)
@@ -134,20 +233,20 @@ public struct ParcelMap: Sendable {
             return g
         }
         for (b, building) in county.buildings.enumerated() {
-            let centre = Self.centre(of: building.geometry)
-            guard let home = locator.first(containing: centre, where: { PlanarGeometry.covers(raw[$0].geometry, centre) })
-            else { continue }
-            homeOfBuilding[b] = home
-            guard let bbox = building.geometry.boundingBox else { continue }
-            let others = locator.candidates(overlapping: bbox).filter { $0 != home && union.find($0) != union.find(home) }
-            if others.isEmpty { continue }
-            let footprint = try GEOSGeometry(building.geometry, context: context)
-            for other in others where try footprint.intersection(geosPiece(other)).area() > 1e-16 {
-                union.union(home, other)
+            guard let g = gridOfBuilding[b], let bbox = building.geometry.boundingBox, let footprint = footprints[b] else { continue }
+            let pieces = locator.candidates(overlapping: bbox).filter { raw[$0].grid == g }
+            var shares: [(piece: Int, area: Double)] = []
+            for i in pieces {
+                let part = try footprint.intersection(geosPiece(i)).polygonalPart()
+                let area = try part.isEmpty() ? 0 : try part.area()
+                if area > 1e-16 { shares.append((i, area)) }
             }
+            guard let home = shares.max(by: { ($0.area, -$0.piece) < ($1.area, -$1.piece) }) else { continue }
+            homeOfBuilding[b] = home.piece
+            for other in shares where other.piece != home.piece { union.union(home.piece, other.piece) }
         }
 
-        // 3. Parcels: each union-find class; merged ones are unions of their pieces.
+        // 5. Parcels: each union-find class (pieces of one grid); merged ones are unions of their pieces.
         var classOf = [Int](repeating: -1, count: raw.count)
         var members: [[Int]] = []
         for i in raw.indices {
@@ -169,10 +268,9 @@ public struct ParcelMap: Sendable {
                 let parts = try group.map { try geosPiece($0) }
                 geometry = try GEOSGeometry.collection(parts, context: context).unaryUnion().polygonalPart().toGeometry()
             }
-            let largest = group.max { abs(raw[$0].geometry.exterior.signedArea2) < abs(raw[$1].geometry.exterior.signedArea2) }!
             let v = raw[group[0]].village
             let frame = MetricFrame(latitude: Self.centre(of: county.villages[v].geometry).y)
-            parcels.append(Parcel(index: k, villageIndex: v, gridIndex: raw[largest].grid, geometry: geometry,
+            parcels.append(Parcel(index: k, villageIndex: v, gridIndex: raw[group[0]].grid, geometry: geometry,
                                   bbox: geometry.boundingBox!, areaM2: frame.area(geometry),
                                   perimeterM: frame.perimeter(geometry), buildings: [],
                                   counts: WorkloadCounts(areaM2: Geodesic.area(of: geometry))))
@@ -186,16 +284,27 @@ public struct ParcelMap: Sendable {
             }
         }
 
-        // 4. Workload: households through their building (or location), incidents of the window by location.
+        // 6. Workload, placed as the workload report places it: households with a location and incidents by
+        //    location (a point on a line between parcels goes to the parcel of the lowest grid id, as the reports'
+        //    lowest-id rule), households without a location through their building.
         let parcelLocator = PointBuckets(boxes: parcels.map(\.bbox))
+        let gridIDs = county.grids.map(\.gridID)
         func parcel(at point: Position) -> Int? {
-            parcelLocator.first(containing: point) { PlanarGeometry.covers(parcels[$0].geometry, point) }
+            var best: Int?
+            for p in parcelLocator.all(containing: point) where PlanarGeometry.covers(parcels[p].geometry, point) {
+                if let b = best, (gridIDs[parcels[b].gridIndex], b) <= (gridIDs[parcels[p].gridIndex], p) { continue }
+                best = p
+            }
+            return best
         }
         var unplacedHouseholds: [String] = []
         var unplacedIncidents = 0
         for h in county.households {
-            if let p = h.buildingID.flatMap({ buildingIndex[$0] }).flatMap({ parcelOfBuilding[$0] })
-                ?? h.location.flatMap(parcel(at:)) {
+            // A located household counts where it lies (none when in a gap), as in the workload report.
+            let p: Int? = if let location = h.location { parcel(at: location) } else {
+                h.buildingID.flatMap({ buildingIndex[$0] }).flatMap({ parcelOfBuilding[$0] })
+            }
+            if let p {
                 parcels[p].counts += WorkloadCounts(households: 1, residents: h.residents)
             } else {
                 unplacedHouseholds.append(h.householdID)
@@ -210,7 +319,7 @@ public struct ParcelMap: Sendable {
             if open { parcels[p].counts.openIncidents += 1 }
         }
 
-        // 5. Adjacency: parcels of one village sharing a boundary of positive length.
+        // 7. Adjacency: parcels of one village sharing a boundary of positive length.
         var neighbours: [[ParcelNeighbour]] = Array(repeating: [], count: parcels.count)
         for village in parcelsOfVillage where village.count > 1 {
             let frame = MetricFrame(latitude: parcels[village[0]].bbox.minY)
@@ -227,7 +336,30 @@ public struct ParcelMap: Sendable {
                 }
             }
         }
-            self.villageIndex = villageIndex
+        // Exclaves: a part of a village that shares no edge with the rest (a detached piece of the village, or a
+        // grid whose parts only touch at a point) is linked to the rest through the grid it belongs to today, so
+        // that it can stay with that grid (its proposed grid is then in as many pieces as today's).
+        var exclaves: [String] = []
+        for (v, village) in parcelsOfVillage.enumerated() where village.count > 1 {
+            var parts = Self.components(village, neighbours)
+            guard parts.count > 1 else { continue }
+            parts.sort { ($0.count, -($0.first ?? 0)) > ($1.count, -($1.first ?? 0)) }
+            var joined = parts[0]
+            for part in parts.dropFirst() {
+                let grids = Set(part.map { parcels[$0].gridIndex })
+                let partner = joined.first { grids.contains(parcels[$0].gridIndex) } ?? joined.min { a, b in
+                    Self.distance2(parcels[a].bbox, parcels[part[0]].bbox) < Self.distance2(parcels[b].bbox, parcels[part[0]].bbox)
+                }!
+                let from = part.first { parcels[$0].gridIndex == parcels[partner].gridIndex } ?? part[0]
+                neighbours[from].append(ParcelNeighbour(parcel: partner, sharedM: 0))
+                neighbours[partner].append(ParcelNeighbour(parcel: from, sharedM: 0))
+                joined += part
+                exclaves.append("village \(county.villages[v].villageID): \(part.count) parcel(s) of grid(s) " +
+                                "\(grids.map { gridIDs[$0] }.sorted().joined(separator: ", ")) share no edge with the rest " +
+                                "of the village (an exclave); they stay linked to grid \(gridIDs[parcels[partner].gridIndex])")
+            }
+        }
+        self.villageIndex = villageIndex
         self.gridIndex = gridIndex
         self.parcels = parcels
         self.parcelsOfVillage = parcelsOfVillage
@@ -236,6 +368,33 @@ public struct ParcelMap: Sendable {
         self.unplacedIncidents = unplacedIncidents
         self.incidentWindowStart = window.startText
         self.neighbours = neighbours
+        self.overlaps = overlaps
+        self.straddlingBuildings = straddling
+        self.buildingsOutsideEveryGrid = buildingsOutside
+        self.exclaves = exclaves
+        self.gridsWithoutTerritory = county.grids.indices.filter { territory[$0].polygons.isEmpty }.map { gridIDs[$0] }
+    }
+
+    /// Connected components of `parcels` in a neighbour graph.
+    static func components(_ parcels: [Int], _ neighbours: [[ParcelNeighbour]]) -> [[Int]] {
+        let members = Set(parcels)
+        var seen = Set<Int>()
+        var result: [[Int]] = []
+        for start in parcels.sorted() where !seen.contains(start) {
+            var stack = [start], component: [Int] = []
+            seen.insert(start)
+            while let p = stack.popLast() {
+                component.append(p)
+                for n in neighbours[p] where members.contains(n.parcel) && seen.insert(n.parcel).inserted { stack.append(n.parcel) }
+            }
+            result.append(component.sorted())
+        }
+        return result
+    }
+
+    static func distance2(_ a: BoundingBox, _ b: BoundingBox) -> Double {
+        let dx = (a.minX + a.maxX - b.minX - b.maxX) / 2, dy = (a.minY + a.maxY - b.minY - b.maxY) / 2
+        return dx * dx + dy * dy
     }
 
     static func box(of polygon: Polygon) -> BoundingBox {
@@ -398,6 +557,13 @@ struct PointBuckets {
         guard p.x.isFinite, p.y.isFinite else { return nil }
         let (c, r) = Self.cell(p, origin, size, columns, rows)
         return buckets[r * columns + c].first { boxes[$0].contains(p) && test($0) }
+    }
+
+    /// Every item whose box holds `p`, in index order.
+    func all(containing p: Position) -> [Int] {
+        guard p.x.isFinite, p.y.isFinite else { return [] }
+        let (c, r) = Self.cell(p, origin, size, columns, rows)
+        return buckets[r * columns + c].filter { boxes[$0].contains(p) }
     }
 
     func candidates(overlapping box: BoundingBox) -> [Int] {

@@ -15,6 +15,7 @@ public struct BalanceFigures: Sendable, Hashable {
     public var inBand: Int
     public var band: Double
     public var meanPolsbyPopper: Double
+    public var medianPolsbyPopper: Double
     public var minPolsbyPopper: Double
 
     public init(workloads: [Double], polsbyPopper: [Double], band: Double) {
@@ -31,6 +32,7 @@ public struct BalanceFigures: Sendable, Hashable {
         self.band = band
         meanPolsbyPopper = polsbyPopper.reduce(0, +) / Double(Swift.max(1, polsbyPopper.count))
         minPolsbyPopper = polsbyPopper.min() ?? 0
+        medianPolsbyPopper = GridPlanner.median(polsbyPopper)
     }
 }
 
@@ -166,8 +168,9 @@ public struct PlanDiff: Sendable {
             row("grids within ±\(Int((before.band * 100).rounded()))% of the mean",
                 "\(before.inBand) (\(p(Double(before.inBand) / Double(max(1, before.grids)))))",
                 "\(after.inBand) (\(p(Double(after.inBand) / Double(max(1, after.grids)))))"),
-            row("Polsby-Popper mean / min", "\(String(format: "%.3f", before.meanPolsbyPopper)) / \(String(format: "%.3f", before.minPolsbyPopper))",
-                "\(String(format: "%.3f", after.meanPolsbyPopper)) / \(String(format: "%.3f", after.minPolsbyPopper))"),
+            row("Polsby-Popper mean / median / min",
+                [before.meanPolsbyPopper, before.medianPolsbyPopper, before.minPolsbyPopper].map { String(format: "%.3f", $0) }.joined(separator: " / "),
+                [after.meanPolsbyPopper, after.medianPolsbyPopper, after.minPolsbyPopper].map { String(format: "%.3f", $0) }.joined(separator: " / ")),
         ].joined(separator: "\n")
     }
 

@@ -76,6 +76,8 @@ public struct PlanningCounty: Sendable {
         var problems: [ImportProblem] = []
         copy.grids = reader.grids(gridsPath, problems: &problems)
         copy.buildings = reader.buildings(buildingsPath, problems: &problems)
+        let villagesPath = (directory as NSString).appendingPathComponent("villages.geojson")
+        if FileManager.default.fileExists(atPath: villagesPath) { copy.villages = reader.villages(villagesPath, problems: &problems) }
         try reader.refuseOnErrors(problems)
         copy.source = "\(source) with proposal \(directory)"
         return copy

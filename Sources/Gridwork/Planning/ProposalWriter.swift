@@ -41,6 +41,16 @@ public struct ProposalWriter {
         }
         try grids.finish()
 
+        // The villages, noded with the grids (same shapes; the grids' cut points on village lines are vertices of
+        // the villages too), at full precision: `apply` imports them with the grids.
+        let villages = try GeoJSONFeatureWriter(path: path("villages.geojson"), options: GeoJSONWriteOptions(precision: 15))
+        for v in proposal.villages {
+            try villages.write(Feature(id: .string(v.villageID), geometry: v.geometry, properties: [
+                "village_id": .string(v.villageID), "town_id": v.townID.map(JSONValue.string) ?? .null, "name": .string(v.name),
+            ]))
+        }
+        try villages.finish()
+
         let ids = proposal.buildingGridIDs()
         let buildings = try GeoJSONFeatureWriter(path: path("buildings.geojson"))
         var buildingFeatures: [Feature] = []
@@ -73,13 +83,50 @@ public struct ProposalWriter {
         report += ". Parcels: \(proposal.map.parcels.count).\n"
         let proposed = proposal.proposedCounty()
         let scope = Set(proposal.scopeVillageIDs)
-        let check = try ProposalCheck.check(villages: proposed.villages.filter { scope.contains($0.villageID) },
-                                            grids: proposed.grids.filter { scope.contains($0.villageID ?? "") })
-        report += "\nTiling check (GEOS, \(scope.count) villages): " + (check.problems.isEmpty
-            ? "every grid valid and in one piece; union of each village's grids = the village (largest relative " +
-              "difference \(String(format: "%.1e", check.worstTilingError))); largest overlap between two grids " +
-              "\(String(format: "%.1e", check.worstOverlap)) of the smaller one.\n"
+        let check = try ProposalCheck.compare(villages: county.villages.filter { scope.contains($0.villageID) },
+                                              before: county.grids.filter { scope.contains($0.villageID ?? "") },
+                                              after: proposed.grids.filter { scope.contains($0.villageID ?? "") })
+        report += "\nTiling check (GEOS, against today's grids of the \(scope.count) village(s), slivers under " +
+            "\(CoverageOptions().toleranceMetres) m as in `gridwork coverage`): " + (check.problems.isEmpty
+            ? String(format: "no new gap, overlap or crossing of a village line; ground no proposed grid covers any more " +
+                     "%.4f m², new overlap %.4f m² (%d sliver part(s) of overlay noise); overlaps carried over %.1f m².\n",
+                     check.lostAreaM2, check.newOverlapAreaM2, check.slivers, check.carriedOverlapAreaM2)
             : "\(check.problems.count) problem(s):\n" + check.problems.prefix(20).map { "- \($0)" }.joined(separator: "\n") + "\n")
+        if let trade = proposal.compactness {
+            report += String(format: "\nCompactness: median Polsby-Popper of the scope's grids %.3f before, %.3f after (%+.1f%%); ",
+                             trade.medianBefore, trade.medianAfter, trade.change * 100)
+            report += trade.traded
+                ? "--trade-compactness was given, so balance was allowed to cost compactness.\n"
+                : "the guard keeps the fall within \(Int((trade.guardShare * 100).rounded()))%" +
+                  (trade.villagesKept.isEmpty ? ".\n" : " by leaving \(trade.villagesKept.count) village part(s) as they are.\n")
+        }
+        let map = proposal.map
+        let inScope = Set(proposal.scopeVillageIDs)
+        let straddling = map.straddlingBuildings.filter { $0.villageIDs.contains(where: inScope.contains) }
+        if !straddling.isEmpty || !map.overlaps.isEmpty || !map.exclaves.isEmpty || !map.buildingsOutsideEveryGrid.isEmpty {
+            report += "\n## Faults of today's grids, carried over\n\n"
+            let across = straddling.filter(\.crossesVillageLine)
+            if !straddling.isEmpty {
+                report += "- \(straddling.count) building(s) are not inside one grid (\(across.count) cross a village line); each belongs to " +
+                    "the grid holding most of its footprint and never moves other grids' or villages' ground:\n"
+                for b in straddling.prefix(40) {
+                    report += "  - \(b.buildingID): grid \(b.gridID) (\(Int((b.shareInGrid * 100).rounded()))% of it), also in " +
+                        "\(b.gridIDs.dropFirst().joined(separator: ", "))\(b.crossesVillageLine ? ", across villages \(b.villageIDs.joined(separator: " | "))" : "")\n"
+                }
+                if straddling.count > 40 { report += "  - … and \(straddling.count - 40) more\n" }
+            }
+            for o in map.overlaps.prefix(20) {
+                report += "- grids \(o.lowerGridID) and \(o.higherGridID) overlap by \(String(format: "%.1f", o.areaM2)) m²: " +
+                    "the overlap counts in \(o.lowerGridID) (lowest id, as the reports) and is carried over, never enlarged\n"
+            }
+            for e in map.exclaves.prefix(20) { report += "- \(e)\n" }
+            if !map.buildingsOutsideEveryGrid.isEmpty {
+                report += "- buildings in no grid (listed, not moved): \(map.buildingsOutsideEveryGrid.prefix(30).joined(separator: ", "))\n"
+            }
+            if !map.gridsWithoutTerritory.isEmpty {
+                report += "- grids wholly inside lower-id grids, retired: \(map.gridsWithoutTerritory.joined(separator: ", "))\n"
+            }
+        }
         if !proposal.notes.isEmpty {
             report += "\n## Why the band is not reached everywhere\n\n" + proposal.notes.prefix(300).map { "- \($0)" }.joined(separator: "\n") + "\n"
             if proposal.notes.count > 300 { report += "- … and \(proposal.notes.count - 300) more\n" }
@@ -117,8 +164,9 @@ struct ProposalPicture {
 }
 
 /// Makes a proposal folder the new boundary version of a county database, through `CountyImporter`, so it is
-/// validated exactly like any import; the previous version stays as history. Grids are first checked to tile
-/// their villages (`ProposalCheck`).
+/// validated exactly like any import; the previous version stays as history. Grids are first compared with
+/// today's (`ProposalCheck.compare`): only real new gaps, overlaps and crossings of village lines are refused,
+/// with the coverage report's sliver tolerance, so a county `import` accepted can be changed.
 public struct PlanApplier {
     public var proposalDirectory: String
     public var note: String
@@ -136,10 +184,12 @@ public struct PlanApplier {
                                 "make one with `gridwork plan rebalance --out DIR`")
         }
         let proposed = try LayerReader(policy: .strict, purpose: .import).read { $0.grids(grids, problems: &$1) }
-        let check = try ProposalCheck.check(villages: try store.villages(), grids: proposed)
+        let check = try ProposalCheck.compare(villages: try store.villages(), before: try store.grids(), after: proposed)
         if !check.problems.isEmpty { throw ImportFailed(problems: check.problems) }
         var options = ImportOptions(grids: grids)
         options.buildings = buildings
+        let villages = (proposalDirectory as NSString).appendingPathComponent("villages.geojson")
+        if FileManager.default.fileExists(atPath: villages) { options.villages = villages }
         options.note = note.isEmpty ? "plan apply \(fileName(proposalDirectory))" : note
         options.dryRun = dryRun
         return try CountyImporter(options: options).run(into: store)

@@ -32,24 +32,8 @@ struct Redistricter {
         return perimeter > 0 ? 4 * .pi * area / (perimeter * perimeter) : 0
     }
 
-    /// The connected components of `parcels` in the parcel graph, largest load first for ties by first parcel.
-    func components(_ parcels: [Int]) -> [[Int]] {
-        let members = Set(parcels)
-        var seen = Set<Int>()
-        var result: [[Int]] = []
-        for start in parcels.sorted() where !seen.contains(start) {
-            var stack = [start], component: [Int] = []
-            seen.insert(start)
-            while let p = stack.popLast() {
-                component.append(p)
-                for n in map.neighbours[p] where members.contains(n.parcel) && seen.insert(n.parcel).inserted {
-                    stack.append(n.parcel)
-                }
-            }
-            result.append(component.sorted())
-        }
-        return result
-    }
+    /// The connected components of `parcels` in the parcel graph (exclave links included), by first parcel.
+    func components(_ parcels: [Int]) -> [[Int]] { ParcelMap.components(parcels, map.neighbours) }
 
     /// A random spanning tree of the connected set `parcels` (Kruskal on random edge weights), as a parent array
     /// rooted at the first parcel, with a DFS order (parents before children).
@@ -132,8 +116,8 @@ struct Redistricter {
 
     /// Improves a partition of one connected component with ReCom moves until every district's load is within
     /// `tolerance` of `goal`, or `steps` moves are spent. Districts change only when a move lowers the larger
-    /// deviation of the pair.
-    mutating func improve(_ districts: inout [[Int]], goal: Double, tolerance: Double, steps: Int) {
+    /// deviation of the pair, and (with `compactFloor`) never lowers how many of the pair are at least that compact.
+    mutating func improve(_ districts: inout [[Int]], goal: Double, tolerance: Double, steps: Int, compactFloor: Double? = nil) {
         guard districts.count > 1 else { return }
         var owner: [Int: Int] = [:]
         for (d, parcels) in districts.enumerated() { for p in parcels { owner[p] = d } }
@@ -164,6 +148,11 @@ struct Redistricter {
             guard let (a, b, _) = bisect(merged, share: 0.5, slack: 0.02 * goal) else { stale += 1; continue }
             let after = max(abs(load(a) - goal), abs(load(b) - goal))
             guard after < before - 1e-9 * max(goal, 1) else { stale += 1; continue }
+            if let floor = compactFloor {
+                let was = [districts[d], districts[e]].filter { polsbyPopper($0) >= floor }.count
+                let now = [a, b].filter { polsbyPopper($0) >= floor }.count
+                guard now >= was else { stale += 1; continue }
+            }
             stale = 0
             // Keep the label of the old district that overlaps each half more (fewer spurious changes).
             let setD = Set(districts[d])

@@ -7,14 +7,6 @@ public enum ExportLayer: String, Sendable, CaseIterable {
     case grids, villages, buildings, households, incidents, gaps, overlaps
 }
 
-/// The file formats of an export.
-public enum ExportFormat: String, Sendable, CaseIterable {
-    /// RFC 7946 GeoJSON: longitude/latitude, counter-clockwise exteriors, bboxes, no `crs`, 7 decimals by default.
-    case geojson
-    /// OGC GeoPackage (SQLite).
-    case gpkg
-}
-
 /// Builds the features of one layer with the report attributes joined in. Export reads the reports; the reports
 /// module does not know about export (the gap and overlap features are the coverage report's own).
 ///
@@ -52,18 +44,19 @@ public struct LayerExport: Sendable {
         }
     }
 
-    /// Writes one layer; returns the number of features.
+    /// Writes one layer; returns the number of features. `precision` is the GeoJSON decimals, `encoding` a
+    /// Shapefile's `.dbf` encoding (default UTF-8).
     @discardableResult
-    public func write(_ layer: ExportLayer, to path: String, format: ExportFormat, precision: Int = 7) throws -> Int {
+    public func write(_ layer: ExportLayer, to path: String, format: ExportFormat, precision: Int = 7,
+                      encoding: String? = nil) throws -> Int {
         let features = try features(layer)
-        switch format {
-        case .geojson:
+        if format.row.driver == nil {
             let writer = try GeoJSONFeatureWriter(path: path, options: GeoJSONWriteOptions(precision: precision))
             for f in features { try writer.write(f) }
             try writer.finish()
-        case .gpkg:
-            try GeoPackageWriter(path: path).write(layer: layer.rawValue, features: features,
-                                                   description: "gridwork \(layer.rawValue)")
+        } else {
+            try OGRLayerWriter(path: path, format: format, encoding: encoding)
+                .write(layer: layer.rawValue, features: features, description: "gridwork \(layer.rawValue)")
         }
         return features.count
     }

@@ -4,7 +4,7 @@ import OrderedCollections
 
 /// The layers `gridwork export` writes.
 public enum ExportLayer: String, Sendable, CaseIterable {
-    case grids, villages, buildings, households, incidents, gaps, overlaps
+    case grids, villages, buildings, households, incidents, gaps, overlaps, slivers
 }
 
 /// Builds the features of one layer with the report attributes joined in. Export reads the reports; the reports
@@ -39,8 +39,9 @@ public struct LayerExport: Sendable {
         case .buildings: try buildingFeatures()
         case .households: try householdFeatures()
         case .incidents: try incidentFeatures()
-        case .gaps: (coverage.gaps + coverage.sliverGaps).map(\.feature)
-        case .overlaps: (coverage.overlaps + coverage.sliverOverlaps).map(\.feature)
+        case .gaps: try coverage.outputLayers().gaps
+        case .overlaps: try coverage.outputLayers().overlaps
+        case .slivers: try coverage.outputLayers().slivers
         }
     }
 
@@ -51,7 +52,9 @@ public struct LayerExport: Sendable {
                       encoding: String? = nil) throws -> Int {
         let features = try features(layer)
         if format.row.driver == nil {
-            let writer = try GeoJSONFeatureWriter(path: path, options: GeoJSONWriteOptions(precision: precision))
+            // Slivers keep full precision: 7 decimals would collapse them (CoverageReport.outputLayers).
+            let decimals = layer == .slivers ? CoverageReport.sliverPrecision : precision
+            let writer = try GeoJSONFeatureWriter(path: path, options: GeoJSONWriteOptions(precision: decimals))
             for f in features { try writer.write(f) }
             try writer.finish()
         } else {

@@ -9,7 +9,7 @@ extension ExportFormat: ExpressibleByArgument {}
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a layer (grids, villages, buildings, households, incidents, gaps, overlaps) for GIS tools.",
+        abstract: "Export a layer (grids, villages, buildings, households, incidents, gaps, overlaps, slivers) for GIS tools.",
         discussion: """
             Formats (--format, else from the file name):
             \(ExportFormat.table.map { "  \($0.format.rawValue) (\($0.extensions.joined(separator: ", "))): \($0.summary)" }

@@ -18,7 +18,9 @@ struct ImportCommand: ParsableCommand {
             is written. Each import of grids makes a new boundary version; older versions stay readable. \
             Layers not given are carried over from the previous version (towns, villages, buildings) or left as \
             they are (households, staff, departments). Household, staff and department files are full snapshots: \
-            they replace what the database held.
+            they replace what the database held. Polygon files may be GeoJSON or any vector format GDAL reads \
+            (Shapefile, zipped too; GeoPackage; KML/KMZ; File Geodatabase; GeoJSONSeq; CSV with WKT; FlatGeobuf); \
+            their CRS comes from the file (.prj, GeoPackage SRS) unless --crs is given (docs/formats.md).
             """
     )
 

@@ -116,7 +116,10 @@ public struct OGRFeatureSource: FeatureSource {
         northingFirst = options.northingFirst
 
         if let srs = layer.spatialReference {
-            if let code = srs.epsgCode(), let system = try? CoordinateReferenceSystem(parsing: "EPSG:\(code)") {
+            if srs.name.hasPrefix("Undefined") {
+                // GeoPackage's srs_id 0 and -1 ("Undefined geographic/cartesian SRS"): declared as unknown.
+                crs = .missing("the \(driver) layer \(layerName) has an undefined CRS (\(srs.name))")
+            } else if let code = srs.epsgCode(), let system = try? CoordinateReferenceSystem(parsing: "EPSG:\(code)") {
                 crs = .declared(system)
             } else {
                 crs = .unidentified(srs.name)

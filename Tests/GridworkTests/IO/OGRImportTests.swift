@@ -118,6 +118,22 @@ struct OGRImportTests {
         try Self.expectFixtureGrids(try Self.importing(options, Scratch()).get())
     }
 
+    @Test func geoPackageWithAnUndefinedSRSAsksForCRS() throws {
+        let scratch = Scratch()
+        let gpkg = scratch.path + "/grids.gpkg"
+        try Self.ogr2ogr(["-f", "GPKG", gpkg, scratch.write("g.geojson", Self.gridsJSON), "-nln", "grids", "-a_srs", "None"])
+        guard case .failure(let failed) = try Self.importing(ImportOptions(grids: gpkg), scratch) else {
+            Issue.record("an undefined SRS was taken as longitude/latitude")
+            return
+        }
+        #expect(failed.problems.first?.reason ==
+                    "the GPKG layer grids has an undefined CRS (Undefined geographic SRS), so the coordinates' CRS is unknown")
+        #expect(failed.problems.first?.fix.hasPrefix("pass --crs") == true)
+        var options = ImportOptions(grids: gpkg)
+        options.crs = "EPSG:4326"
+        try Self.expectFixtureGrids(try Self.importing(options, Scratch()).get())
+    }
+
     @Test func twoLayerGeoPackageGivesEachRoleItsLayer() throws {
         let scratch = Scratch()
         let gpkg = scratch.path + "/county.gpkg"

@@ -20,11 +20,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
-        // C libraries behind system-library targets (Debian: libgeos-dev, libproj-dev, libsqlite3-dev).
+        // C libraries behind system-library targets (Debian: libgeos-dev, libproj-dev, libsqlite3-dev, libgdal-dev).
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
 
         // Value types for geometries and features, and the RFC 7946 reader and writer.
         .target(name: "GeoJSON", dependencies: [
@@ -36,6 +37,8 @@ let package = Package(
         .target(name: "GridProjection", dependencies: ["CPROJ", "GeoJSON"]),
         // SQLite connection, statements, transactions, migrations.
         .target(name: "GridStore", dependencies: ["CSQLite"]),
+        // GDAL/OGR vector files: owned datasets, layers, features, fields, spatial references; geometries as WKB.
+        .target(name: "GridGDAL", dependencies: ["CGDAL", "GeoJSON"]),
         // Fast exact point-in-polygon index: which grid / building covers a point.
         .target(name: "GridIndex", dependencies: ["GeoJSON"]),
         // Chinese addresses (门牌地址): normalising and splitting them into parts (prov … roomno).
@@ -46,7 +49,8 @@ let package = Package(
         .target(name: "SampleCounty", dependencies: ["GeoJSON", "SeededRandom"]),
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
-            "GeoJSON", "GridGeometry", "GridProjection", "GridStore", "GridIndex", "GridAddress", "CZlib", "SeededRandom",
+            "GeoJSON", "GridGeometry", "GridProjection", "GridGDAL", "GridStore", "GridIndex", "GridAddress", "CZlib",
+            "SeededRandom",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
@@ -93,6 +97,7 @@ let package = Package(
         ]),
         .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection", "GeoJSON", "GridworkTestSupport"]),
+        .testTarget(name: "GridGDALTests", dependencies: ["GridGDAL", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridworkTestSupport"]),
         .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),

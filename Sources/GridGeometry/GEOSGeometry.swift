@@ -216,6 +216,16 @@ public final class GEOSGeometry {
         return try wrap(GEOSMakeValidWithParams_r(context.handle, pointer, params), "GEOSMakeValidWithParams_r")
     }
 
+    /// The geometry with every coordinate on a grid of `gridSize` (`GEOSGeom_setPrecision_r` with
+    /// `GEOS_PREC_VALID_OUTPUT`): snap-rounded so the result stays valid; parts that collapse below the grid are
+    /// dropped (an empty result means the whole geometry collapsed). For writing at a fixed number of decimals
+    /// (1e-7 for GeoJSON's 7) without making rings cross or collapse.
+    public func reducedPrecision(gridSize: Double) throws -> GEOSGeometry {
+        // Returns NULL on exception.
+        try wrap(GEOSGeom_setPrecision_r(context.handle, pointer, gridSize, Int32(GEOS_PREC_VALID_OUTPUT.rawValue)),
+                 "GEOSGeom_setPrecision_r")
+    }
+
     // MARK: Overlay
 
     /// Set intersection (`GEOSIntersection_r`; NULL on exception).

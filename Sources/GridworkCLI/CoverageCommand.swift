@@ -6,11 +6,11 @@ import Gridwork
 struct CountyInputOptions: ParsableArguments {
     @Option(help: "County database (instead of --grids).") var db: String?
     @Option(help: "Boundary version in --db (default: the newest).") var version: Int?
-    @Option(help: "Grid polygons (GeoJSON).") var grids: String?
-    @Option(help: "Village polygons (GeoJSON); gaps are measured per village.") var villages: String?
-    @Option(help: "County outline (GeoJSON), for gaps when there are no villages.") var county: String?
-    @Option(help: "Town polygons (GeoJSON).") var towns: String?
-    @Option(help: "Building footprints (GeoJSON).") var buildings: String?
+    @Option(help: "Grid polygons (GeoJSON, or any GIS format GDAL reads: docs/formats.md).") var grids: String?
+    @Option(help: "Village polygons (any format --grids takes); gaps are measured per village.") var villages: String?
+    @Option(help: "County outline (any format --grids takes), for gaps when there are no villages.") var county: String?
+    @Option(help: "Town polygons (any format --grids takes).") var towns: String?
+    @Option(help: "Building footprints (any format --grids takes).") var buildings: String?
     @Option(help: "Households (CSV: household_id, address, residents, lon, lat, building_id).") var households: String?
     @Option(help: "Staff (CSV: staff_id, role, name, grid_id, building_id, on_duty).") var staff: String?
     @Option(help: "Incidents (CSV: incident_id, reported_at, category, lon, lat, status).") var incidents: String?

@@ -19,15 +19,18 @@ struct ImportCommand: ParsableCommand {
             is written. Each import of grids makes a new boundary version; older versions stay readable. \
             Layers not given are carried over from the previous version (towns, villages, buildings) or left as \
             they are (households, staff, departments). Household, staff and department files are full snapshots: \
-            they replace what the database held.
+            they replace what the database held. Polygon files may be GeoJSON or any vector format GDAL reads \
+            (Shapefile, zipped too; GeoPackage; KML/KMZ; File Geodatabase; GeoJSONSeq; CSV with WKT; FlatGeobuf); \
+            their CRS comes from the file (.prj, GeoPackage SRS) unless --crs is given (docs/formats.md).
             """
     )
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Grid polygons (GeoJSON).") var grids: String
-    @Option(help: "Town polygons (GeoJSON).") var towns: String?
-    @Option(help: "Village polygons (GeoJSON).") var villages: String?
-    @Option(help: "Building footprints (GeoJSON).") var buildings: String?
+    @Option(help: "Grid polygons (GeoJSON, Shapefile, GeoPackage, KML/KMZ, File Geodatabase, CSV with WKT, ...).")
+    var grids: String
+    @Option(help: "Town polygons (any format --grids takes).") var towns: String?
+    @Option(help: "Village polygons (any format --grids takes).") var villages: String?
+    @Option(help: "Building footprints (any format --grids takes).") var buildings: String?
     @Option(help: "Households CSV: household_id,building_id,address,lon,lat,residents.") var households: String?
     @Option(help: "Staff CSV: staff_id,role,grid_id,building_id,name,phone,on_duty.") var staff: String?
     @Option(help: "Departments CSV: department_id,name,categories (separated by ';').") var departments: String?
@@ -38,7 +41,22 @@ struct ImportCommand: ParsableCommand {
     var villageIDField: String = "village_id"
     @Option(name: .customLong("building-id-field"), help: "Property holding the building id.")
     var buildingIDField: String = "building_id"
-    @Option(help: "CRS of the polygon files when not longitude/latitude, e.g. EPSG:4549.") var crs: String?
+    @Option(help: ArgumentHelp(
+        "CRS of the polygon files, e.g. EPSG:4549; overrides the file's own (.prj, GeoPackage SRS).",
+        discussion: "Without it: the file's CRS; longitude/latitude for GeoJSON, KML and CSV."))
+    var crs: String?
+    @Option(name: .customLong("layer"), help: ArgumentHelp(
+        "The layer of a multi-layer file (GeoPackage, File Geodatabase): ROLE=NAME (grids, towns, villages, " +
+            "buildings), or NAME for --grids. Repeatable.",
+        discussion: "Without it, a file with one layer gives that layer, else the layer named like the role."))
+    var layer: [String] = []
+    @Option(help: ArgumentHelp(
+        "Text encoding of Shapefile attributes when there is no .cpg: GBK, GB18030, UTF-8, CP936.",
+        valueName: "encoding"))
+    var encoding: String?
+    @Option(name: .customLong("axis-order"), help: ArgumentHelp(
+        "easting-first (GIS files, default) or northing-first (surveyors' X = northing).", valueName: "order"))
+    var axisOrder: String = "easting-first"
     @Flag(name: .customLong("make-valid"), help: "Repair what can be repaired and report each change.")
     var makeValid = false
     @Flag(name: .customLong("dry-run"), help: "Check everything, write nothing.") var dryRun = false
@@ -48,6 +66,29 @@ struct ImportCommand: ParsableCommand {
         try requireFiles([("--grids", grids), ("--towns", towns), ("--villages", villages), ("--buildings", buildings),
                           ("--households", households), ("--staff", staff), ("--departments", departments),
                           ("--incidents", incidents)])
+        _ = try layerChoices()
+        if !["easting-first", "northing-first"].contains(axisOrder) {
+            throw ValidationError("--axis-order \(axisOrder): say easting-first or northing-first")
+        }
+    }
+
+    /// `--layer` values by role.
+    func layerChoices() throws -> [BoundaryLayer?: String] {
+        var choices: [BoundaryLayer?: String] = [:]
+        for value in layer {
+            guard let equals = value.firstIndex(of: "=") else {
+                choices[nil] = value
+                continue
+            }
+            let role = String(value[..<equals]), name = String(value[value.index(after: equals)...])
+            let singular = role.hasSuffix("s") ? String(role.dropLast()) : role
+            guard let found = BoundaryLayer(rawValue: singular), !name.isEmpty else {
+                throw ValidationError("--layer \(value): say ROLE=NAME with ROLE one of grids, towns, villages, " +
+                                      "buildings (or just NAME for --grids)")
+            }
+            choices[found] = name
+        }
+        return choices
     }
 
     func run() throws {
@@ -63,6 +104,8 @@ struct ImportCommand: ParsableCommand {
         options.villageIDField = villageIDField
         options.buildingIDField = buildingIDField
         options.crs = crs
+        options.sourceOptions = LayerSourceOptions(layers: try layerChoices(), encoding: encoding,
+                                                   northingFirst: axisOrder == "northing-first")
         options.makeValid = makeValid
         options.dryRun = dryRun
         options.note = note
@@ -111,7 +154,8 @@ struct VersionsCommand: ParsableCommand {
 /// Refuses a command whose named input files do not exist, naming the option and the path.
 func requireFiles(_ options: [(flag: String, path: String?)]) throws {
     for (flag, path) in options {
-        if let path, !FileManager.default.fileExists(atPath: path) {
+        // GDAL's virtual paths (/vsizip/..., /vsicurl/...) are checked by GDAL when opened.
+        if let path, !path.hasPrefix("/vsi"), !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(flag) \(path): no such file")
         }
     }

@@ -4,15 +4,7 @@ import OrderedCollections
 
 /// The layers `gridwork export` writes.
 public enum ExportLayer: String, Sendable, CaseIterable {
-    case grids, villages, buildings, households, incidents, gaps, overlaps
-}
-
-/// The file formats of an export.
-public enum ExportFormat: String, Sendable, CaseIterable {
-    /// RFC 7946 GeoJSON: longitude/latitude, counter-clockwise exteriors, bboxes, no `crs`, 7 decimals by default.
-    case geojson
-    /// OGC GeoPackage (SQLite).
-    case gpkg
+    case grids, villages, buildings, households, incidents, gaps, overlaps, slivers
 }
 
 /// Builds the features of one layer with the report attributes joined in. Export reads the reports; the reports
@@ -47,23 +39,27 @@ public struct LayerExport: Sendable {
         case .buildings: try buildingFeatures()
         case .households: try householdFeatures()
         case .incidents: try incidentFeatures()
-        case .gaps: (coverage.gaps + coverage.sliverGaps).map(\.feature)
-        case .overlaps: (coverage.overlaps + coverage.sliverOverlaps).map(\.feature)
+        case .gaps: try coverage.outputLayers().gaps
+        case .overlaps: try coverage.outputLayers().overlaps
+        case .slivers: try coverage.outputLayers().slivers
         }
     }
 
-    /// Writes one layer; returns the number of features.
+    /// Writes one layer; returns the number of features. `precision` is the GeoJSON decimals, `encoding` a
+    /// Shapefile's `.dbf` encoding (default UTF-8).
     @discardableResult
-    public func write(_ layer: ExportLayer, to path: String, format: ExportFormat, precision: Int = 7) throws -> Int {
+    public func write(_ layer: ExportLayer, to path: String, format: ExportFormat, precision: Int = 7,
+                      encoding: String? = nil) throws -> Int {
         let features = try features(layer)
-        switch format {
-        case .geojson:
-            let writer = try GeoJSONFeatureWriter(path: path, options: GeoJSONWriteOptions(precision: precision))
+        if format.row.driver == nil {
+            // Slivers keep full precision: 7 decimals would collapse them (CoverageReport.outputLayers).
+            let decimals = layer == .slivers ? CoverageReport.sliverPrecision : precision
+            let writer = try GeoJSONFeatureWriter(path: path, options: GeoJSONWriteOptions(precision: decimals))
             for f in features { try writer.write(f) }
             try writer.finish()
-        case .gpkg:
-            try GeoPackageWriter(path: path).write(layer: layer.rawValue, features: features,
-                                                   description: "gridwork \(layer.rawValue)")
+        } else {
+            try OGRLayerWriter(path: path, format: format, encoding: encoding)
+                .write(layer: layer.rawValue, features: features, description: "gridwork \(layer.rawValue)")
         }
         return features.count
     }

@@ -1,17 +1,24 @@
 import Foundation
 import GeoJSON
 
-/// Where a layer's features come from. GeoJSON is the one source today (`GeoJSONFeatureSource`); GIS formats read
-/// through GDAL (issue 14) plug in here: open the file, hand over features one by one as `FeatureRecord`s (place,
-/// id, properties, and the geometry or why it cannot be read; a source without line numbers gives line 0, which
-/// reads "feature #n"), and throw only when the rest of the file cannot be read (the reader lists that as the
-/// file's problem, after the features read before it). Nothing is checked here; `LayerReader` checks every source
-/// the same way.
+/// Where a layer's features come from: the streaming GeoJSON reader (`GeoJSONFeatureSource`, for `.geojson` and
+/// `.json` files) or GDAL/OGR (`OGRFeatureSource`, every other vector format). A source opens the file, hands over
+/// features one by one as `FeatureRecord`s (place, id, properties, and the geometry or why it cannot be read; a
+/// source without line numbers gives line 0, which reads "feature #n"), says what it knows of the CRS, and throws
+/// only when the rest of the file cannot be read (the reader lists that as the file's problem, after the features
+/// read before it; a `FeatureSourceError` carries its own fix). Nothing is checked here; `LayerReader` checks every
+/// source the same way.
 public protocol FeatureSource {
     /// The file name used in messages, e.g. "grids.geojson".
     var name: String { get }
+    /// The CRS of the coordinates as the file declares it (GeoJSON: longitude/latitude).
+    var crs: SourceCRS { get }
     /// The next feature, or nil after the last one.
     mutating func next() throws -> FeatureRecord?
+}
+
+extension FeatureSource {
+    public var crs: SourceCRS { .lonLat }
 }
 
 /// Features streamed from a GeoJSON file (or bytes) by `GeoJSONFeatureReader`.

@@ -90,37 +90,91 @@ public struct LayerReader {
     /// What a refusal says it was doing (the first line of `ImportFailed`).
     public let purpose: ImportFailed.Purpose
     public let fields: LayerFields
+    /// `--crs`: the CRS of every file read, whatever the files declare.
+    public let crs: CoordinateReferenceSystem?
+    /// How files are opened (layer names, Shapefile encoding, axis order).
+    public let sourceOptions: LayerSourceOptions
     let validator: PolygonValidator
-    let transformer: CoordinateTransformer?
 
-    /// `makeValid` repairs what can be repaired (reported as `.repaired`); `transformer` moves coordinates to
-    /// longitude/latitude first (an import's `--crs`).
+    /// `makeValid` repairs what can be repaired (reported as `.repaired`). Coordinates are moved to
+    /// longitude/latitude from `crs` when given (an import's `--crs`), else from the CRS the file declares (a
+    /// `.prj`, a GeoPackage SRS); a file that needs a CRS and has none is refused with the fix (`--crs`).
     public init(policy: Policy = .strict, purpose: ImportFailed.Purpose = .import, fields: LayerFields = LayerFields(),
-                makeValid: Bool = false, transformer: CoordinateTransformer? = nil, context: GEOSContext = GEOSContext()) {
+                makeValid: Bool = false, crs: CoordinateReferenceSystem? = nil,
+                sourceOptions: LayerSourceOptions = LayerSourceOptions(), context: GEOSContext = GEOSContext()) {
         self.policy = policy
         self.purpose = purpose
         self.fields = fields
         self.validator = PolygonValidator(context: context, makeValid: makeValid)
-        self.transformer = transformer
+        self.crs = crs
+        self.sourceOptions = sourceOptions
     }
 
-    /// Opens a layer file as a feature source (GeoJSON; the place where other formats will be chosen).
-    public static func source(path: String) throws -> any FeatureSource {
-        try GeoJSONFeatureSource(path: path)
+    /// Whether `path` is read by the streaming GeoJSON reader: `.geojson` and `.json` files (faster than OGR's
+    /// GeoJSON driver, and its messages give line and column; docs/benchmarks.md). Everything else goes to GDAL.
+    public static func readsAsStreamingGeoJSON(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return !lower.hasPrefix("/vsi") && (lower.hasSuffix(".geojson") || lower.hasSuffix(".json"))
+    }
+
+    /// Opens a layer file as a feature source: the streaming GeoJSON reader for `.geojson`/`.json`, GDAL/OGR for
+    /// every other format; `role` chooses the layer of a multi-layer file (see `OGRFeatureSource`).
+    public static func source(path: String, role: BoundaryLayer? = nil,
+                              options: LayerSourceOptions = LayerSourceOptions()) throws -> any FeatureSource {
+        if readsAsStreamingGeoJSON(path) {
+            return try GeoJSONFeatureSource(path: path)
+        }
+        return try OGRFeatureSource(path: path, role: role, options: options)
     }
 
     /// Reads the layer at `path`, whose ids are in `idField`; problems are appended to `problems`, never thrown.
-    public func features(_ path: String, idField: String, problems: inout [ImportProblem]) -> [LayerFeature] {
+    public func features(_ path: String, idField: String, role: BoundaryLayer? = nil,
+                         problems: inout [ImportProblem]) -> [LayerFeature] {
         let file = fileName(path)
         var source: any FeatureSource
         do {
-            source = try Self.source(path: path)
+            source = try Self.source(path: path, role: role, options: sourceOptions)
+        } catch let error as FeatureSourceError {
+            problems.append(ImportProblem(file: file, place: "file", reason: error.reason, fix: error.fix))
+            return []
         } catch {
             problems.append(ImportProblem(file: file, place: "file", reason: "cannot read the file: \(error)",
                                           fix: "check the path, and that the file is GeoJSON"))
             return []
         }
         return features(from: &source, idField: idField, problems: &problems)
+    }
+
+    /// The transformer from the source's coordinates to longitude/latitude (nil: they are longitude/latitude
+    /// already), or the file's problem.
+    func transformer(for source: any FeatureSource) -> Result<CoordinateTransformer?, FeatureSourceError> {
+        let system: CoordinateReferenceSystem
+        if let crs {
+            system = crs
+        } else {
+            switch source.crs {
+            case .lonLat: return .success(nil)
+            case .declared(let declared): system = declared
+            case .unidentified(let name):
+                return .failure(FeatureSourceError(
+                    reason: "the file's CRS \"\(name)\" matches no EPSG code",
+                    fix: "pass --crs with its EPSG code (e.g. --crs EPSG:4549 for CGCS2000 Gauss-Krüger 120°E, " +
+                        "EPSG:4528 for zone 40 with the zone number in front of the easting)"))
+            case .missing(let why):
+                return .failure(FeatureSourceError(
+                    reason: "\(why), so the coordinates' CRS is unknown",
+                    fix: "pass --crs with the CRS the coordinates are in (e.g. --crs EPSG:4490 for CGCS2000 " +
+                        "longitude/latitude, EPSG:4549 for Gauss-Krüger 120°E, EPSG:4528 for zone 40 with the zone " +
+                        "number in front of the easting), or add the .prj file"))
+            }
+        }
+        if system == .wgs84 || system == .cgcs2000 { return .success(nil) }
+        do {
+            return .success(try CoordinateTransformer(from: system, to: .wgs84))
+        } catch {
+            return .failure(FeatureSourceError(reason: "cannot transform from \(system): \(error)",
+                                               fix: "check the CRS of the file, or pass --crs"))
+        }
     }
 
     /// Reads every feature of `source`.
@@ -135,11 +189,21 @@ public struct LayerReader {
                                           reason: reason, fix: fix))
             fileProblems = true
         }
+        let transformer: CoordinateTransformer?
+        switch self.transformer(for: source) {
+        case .success(let t): transformer = t
+        case .failure(let error):
+            problem("file", nil, nil, error.reason, error.fix)
+            return features
+        }
         while true {
             let record: FeatureRecord
             do {
                 guard let next = try source.next() else { break }
                 record = next
+            } catch let error as FeatureSourceError {
+                problem("file", nil, nil, error.reason, error.fix)
+                return features
             } catch {
                 problem("file", nil, nil, "not valid GeoJSON: \(error)", "repair the JSON syntax at that line and column")
                 return features
@@ -159,7 +223,8 @@ public struct LayerReader {
             switch record.geometry {
             case .failure(let error):
                 problem(place, id, error.path, "unreadable geometry: \(error.reason)",
-                        "write the geometry as GeoJSON Polygon or MultiPolygon coordinates")
+                        source is GeoJSONFeatureSource ? "write the geometry as GeoJSON Polygon or MultiPolygon coordinates"
+                            : "export the layer as Polygon or MultiPolygon")
                 continue
             case .success(let g):
                 geometry = g
@@ -169,7 +234,8 @@ public struct LayerReader {
                     geometry = try transformer.transform(g)
                 } catch {
                     problem(place, id, "geometry", "cannot transform to longitude/latitude: \(error)",
-                            "check that --crs names the file's real CRS")
+                            crs != nil ? "check that --crs names the file's real CRS"
+                                : "check the file's CRS, or pass --crs with the real one")
                     continue
                 }
             }
@@ -195,7 +261,7 @@ public struct LayerReader {
 
     /// Reads one boundary layer, its ids in `fields.id(of: layer)`.
     public func features(_ layer: BoundaryLayer, _ path: String, problems: inout [ImportProblem]) -> [LayerFeature] {
-        features(path, idField: fields.id(of: layer), problems: &problems)
+        features(path, idField: fields.id(of: layer), role: layer, problems: &problems)
     }
 
     public func towns(_ path: String, problems: inout [ImportProblem]) -> [Town] {

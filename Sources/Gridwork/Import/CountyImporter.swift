@@ -23,8 +23,11 @@ public struct ImportOptions: Sendable {
     public var buildingIDField = "building_id"
     /// Repair what can be repaired (unclosed rings, degenerate holes, self-intersections) and say what changed.
     public var makeValid = false
-    /// The CRS of the input coordinates (default: longitude/latitude, EPSG:4326 or EPSG:4490).
+    /// The CRS of the input coordinates, overriding what the files declare (default: the file's `.prj` or
+    /// GeoPackage SRS; longitude/latitude for GeoJSON, KML and CSV).
     public var crs: String?
+    /// Layer choice in multi-layer files, Shapefile encoding, axis order (`--layer`, `--encoding`, `--axis-order`).
+    public var sourceOptions = LayerSourceOptions()
     public var note = ""
     /// Check everything, write nothing.
     public var dryRun = false
@@ -87,23 +90,24 @@ public struct CountyImporter {
     public func run(into store: CountyStore) throws -> ImportSummary {
         var problems: [ImportProblem] = []
         let context = GEOSContext()
-        var transformer: CoordinateTransformer?
+        var system: CoordinateReferenceSystem?
         if let crs = options.crs {
-            let system: CoordinateReferenceSystem
             do {
                 system = try CoordinateReferenceSystem(parsing: crs)
             } catch {
                 throw ImportFailed(problems: [ImportProblem(file: "--crs", place: "option", reason: "\(error)",
                                                             fix: "give an EPSG code such as EPSG:4549")])
             }
-            if system != .wgs84 && system != .cgcs2000 {
-                transformer = try CoordinateTransformer(from: system, to: .wgs84)
+            if let system, system != .wgs84 && system != .cgcs2000 {
+                // Fails early, once, when PROJ has no way from this CRS to longitude/latitude.
+                _ = try CoordinateTransformer(from: system, to: .wgs84)
             }
         }
         let reader = LayerReader(policy: .strict, purpose: .import,
                                  fields: LayerFields(town: options.townIDField, village: options.villageIDField,
                                                      grid: options.gridIDField, building: options.buildingIDField),
-                                 makeValid: options.makeValid, transformer: transformer, context: context)
+                                 makeValid: options.makeValid, crs: system, sourceOptions: options.sourceOptions,
+                                 context: context)
         let towns = options.towns.map { reader.features(.town, $0, problems: &problems) }
         let villages = options.villages.map { reader.features(.village, $0, problems: &problems) }
         let grids = reader.features(.grid, options.grids, problems: &problems)

@@ -7,7 +7,7 @@ import OrderedCollections
 ///   incidents, polsby_popper, change, locked), ready for `gridwork plan apply`;
 /// - `buildings.geojson`: every building with its proposed grid_id;
 /// - `moves.csv`: each building that changes grid, with its households;
-/// - `proposal.gpkg`: the same two layers as a GeoPackage (the reports module's `GeoPackageWriter`);
+/// - `proposal.gpkg`: the same two layers as a GeoPackage (`OGRLayerWriter`, GDAL);
 /// - `report.md`: before/after figures, notes, workers affected; `proposal.png`: a picture of the scope.
 public struct ProposalWriter {
     public let proposal: GridProposal
@@ -68,10 +68,10 @@ public struct ProposalWriter {
         try buildings.finish()
         let geopackage = path("proposal.gpkg")
         try? FileManager.default.removeItem(atPath: geopackage)
-        try GeoPackageWriter(path: geopackage).write(layer: "proposed_grids", features: gridFeatures,
-                                                     description: "proposed grids: \(proposal.operation)")
-        try GeoPackageWriter(path: geopackage).write(layer: "buildings", features: buildingFeatures,
-                                                     description: "buildings with their proposed grid")
+        try OGRLayerWriter(path: geopackage, format: .gpkg).write(layer: "proposed_grids", features: gridFeatures,
+                                                                  description: "proposed grids: \(proposal.operation)")
+        try OGRLayerWriter(path: geopackage, format: .gpkg).write(layer: "buildings", features: buildingFeatures,
+                                                                  description: "buildings with their proposed grid")
 
         let diff = try PlanDiff(before: county, after: proposal.proposedCounty(), weights: proposal.map.weights,
                                 windowDays: proposal.map.windowDays, band: band,

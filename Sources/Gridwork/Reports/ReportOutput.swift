@@ -1,5 +1,6 @@
 import Foundation
 import GeoJSON
+import GridGeometry
 import OrderedCollections
 
 /// Writes reports into an output folder.
@@ -24,18 +25,22 @@ public enum ReportOutput {
         }
     }
 
-    /// `coverage.json`, `gaps.geojson`, `overlaps.geojson`, `problems.geojson` and `coverage.md`; returns the paths.
+    /// `coverage.json`, `gaps.geojson`, `overlaps.geojson`, `slivers.geojson`, `problems.geojson` and `coverage.md`;
+    /// returns the paths. Real gaps and overlaps are written at 7 decimals, snapped by GEOS so they stay valid;
+    /// slivers have their own file at full precision (`CoverageReport.outputLayers`).
     @discardableResult
     public static func write(_ report: CoverageReport, layers: CountyLayers, to directory: String) throws -> [String] {
         try prepare(directory)
         let dir = URL(fileURLWithPath: directory)
-        let paths = ["coverage.json", "gaps.geojson", "overlaps.geojson", "problems.geojson", "coverage.md"]
-            .map { dir.appendingPathComponent($0).path }
+        let paths = ["coverage.json", "gaps.geojson", "overlaps.geojson", "slivers.geojson", "problems.geojson",
+                     "coverage.md"].map { dir.appendingPathComponent($0).path }
         try write(try json(report), paths[0])
-        try writeFeatures((report.gaps + report.sliverGaps).map(\.feature), paths[1])
-        try writeFeatures((report.overlaps + report.sliverOverlaps).map(\.feature), paths[2])
-        try writeFeatures(problemFeatures(report, layers), paths[3])
-        try write(Data(markdown(report).utf8), paths[4])
+        let output = try report.outputLayers()
+        try writeFeatures(output.gaps, paths[1])
+        try writeFeatures(output.overlaps, paths[2])
+        try writeFeatures(output.slivers, paths[3], precision: CoverageReport.sliverPrecision)
+        try writeFeatures(problemFeatures(report, layers), paths[4])
+        try write(Data(markdown(report).utf8), paths[5])
         return paths
     }
 
@@ -61,8 +66,8 @@ public enum ReportOutput {
         return paths
     }
 
-    static func writeFeatures(_ features: [Feature], _ path: String) throws {
-        let writer = try GeoJSONFeatureWriter(path: path)
+    static func writeFeatures(_ features: [Feature], _ path: String, precision: Int = 7) throws {
+        let writer = try GeoJSONFeatureWriter(path: path, options: GeoJSONWriteOptions(precision: precision))
         for f in features { try writer.write(f) }
         try writer.finish()
     }
@@ -168,6 +173,51 @@ public enum ReportOutput {
         table("Furthest above the mean", b.mostAboveMean)
         table("Furthest below the mean", b.mostBelowMean)
         return s
+    }
+}
+
+extension CoverageReport {
+    /// Decimals slivers are written with: full double precision, so GEOS's valid result stays valid.
+    public static let sliverPrecision = 15
+    /// The grid real gaps and overlaps are snapped to: 1e-7°, GeoJSON's 7 decimals (about 1 cm).
+    public static let outputGridSize = 1e-7
+
+    /// The coverage layers as every output writes them (files, export, the console's map):
+    /// - `gaps`, `overlaps`: the real ones, each polygon snapped to the 1e-7° grid by GEOS
+    ///   (`GEOSGeom_setPrecision_r`, valid output), so writing 7 decimals keeps them valid;
+    /// - `slivers`: the sliver gaps and overlaps (`kind` gap or overlap), at full precision, where they are valid;
+    ///   rounding them to 7 decimals would collapse or twist their rings.
+    /// A real gap or overlap that snapping collapses (thinner than a centimetre yet wider than the tolerance: only
+    /// with a tolerance under 1 cm) goes to `slivers` as it is.
+    public func outputLayers(context: GEOSContext = GEOSContext()) throws
+        -> (gaps: [Feature], overlaps: [Feature], slivers: [Feature]) {
+        var slivers: [Feature] = []
+        func snapped(_ feature: Feature, kind: String) throws -> Feature? {
+            guard let geometry = feature.geometry else { return feature }
+            let reduced = try GEOSGeometry(geometry, context: context)
+                .reducedPrecision(gridSize: Self.outputGridSize).polygonalPart()
+            if try reduced.isEmpty() {
+                slivers.append(Self.sliverFeature(feature, kind: kind))
+                return nil
+            }
+            var out = feature
+            out.geometry = try reduced.toGeometry()
+            return out
+        }
+        let gapFeatures = try gaps.compactMap { try snapped($0.feature, kind: "gap") }
+        let overlapFeatures = try overlaps.compactMap { try snapped($0.feature, kind: "overlap") }
+        slivers += sliverGaps.map { Self.sliverFeature($0.feature, kind: "gap") }
+            + sliverOverlaps.map { Self.sliverFeature($0.feature, kind: "overlap") }
+        return (gapFeatures, overlapFeatures, slivers)
+    }
+
+    static func sliverFeature(_ feature: Feature, kind: String) -> Feature {
+        var out = feature
+        var properties: OrderedDictionary<String, JSONValue> = ["sliver_id": feature.id.map { .string($0.description) } ?? .null,
+                                                                "kind": .string(kind)]
+        for (key, value) in feature.properties where key != "sliver" { properties[key] = value }
+        out.properties = properties
+        return out
     }
 }
 

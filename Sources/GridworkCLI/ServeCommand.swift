@@ -27,6 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("leaflet-dir"), help: "Leaflet's folder (default: Debian's libjs-leaflet, /usr/share/javascript/leaflet).")
     var leafletDir: String?
     @Flag(name: .customLong("no-console"), help: "Serve the API only, without the web console at /.") var noConsole = false
+    @Option(name: .customLong("tiles"), help: "A base map for the console: a tile URL template with {z}, {x} and {y} (default: none, offline).")
+    var tiles: String?
+    @Option(name: .customLong("tiles-datum"), help: "The tiles' datum: wgs84 or cgcs2000 (gcj02 is refused: the overlay would be up to 700 m off).")
+    var tilesDatum: String = "wgs84"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
     func validate() throws {
@@ -38,13 +42,24 @@ struct ServeCommand: AsyncParsableCommand {
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel) is not a level") }
         if let rules, !FileManager.default.fileExists(atPath: rules) { throw ValidationError("--rules \(rules): no such file") }
+        if tiles != nil && noConsole { throw ValidationError("--tiles is a base map for the console; it does nothing with --no-console") }
+        _ = try baseMap()
+    }
+
+    func baseMap() throws -> ConsoleBaseMap? {
+        guard let tiles else { return nil }
+        do {
+            return try ConsoleBaseMap(url: tiles, datum: tilesDatum)
+        } catch let error as ConsoleError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
         let options = DispatchServer.Options(
             databasePath: db, rulesPath: rules, host: host, port: port, maxBodyBytes: maxBodyBytes,
             sweepInterval: .seconds(sweepSeconds), console: !noConsole, webRoot: webRoot, leafletDirectory: leafletDir,
-            logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+            baseMap: try baseMap(), logLevel: Logger.Level(rawValue: logLevel) ?? .info)
         do {
             try await DispatchServer.run(options)
         } catch let error as ConsoleError {

@@ -26,11 +26,14 @@ public enum DispatchServer {
         public var webRoot: String?
         /// Leaflet's folder; nil takes Debian's `libjs-leaflet`.
         public var leafletDirectory: String?
+        /// A base map under the console's layers; nil (the default) draws none.
+        public var baseMap: ConsoleBaseMap?
         public var logLevel: Logger.Level
 
         public init(databasePath: String, rulesPath: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                     maxBodyBytes: Int = 64 * 1024, sweepInterval: Duration = .seconds(60), console: Bool = true,
-                    webRoot: String? = nil, leafletDirectory: String? = nil, logLevel: Logger.Level = .info) {
+                    webRoot: String? = nil, leafletDirectory: String? = nil, baseMap: ConsoleBaseMap? = nil,
+                    logLevel: Logger.Level = .info) {
             self.databasePath = databasePath
             self.rulesPath = rulesPath
             self.host = host
@@ -40,6 +43,7 @@ public enum DispatchServer {
             self.console = console
             self.webRoot = webRoot
             self.leafletDirectory = leafletDirectory
+            self.baseMap = baseMap
             self.logLevel = logLevel
         }
     }
@@ -57,7 +61,8 @@ public enum DispatchServer {
         let service = try DispatchService.open(databasePath: options.databasePath, rulesPath: options.rulesPath, logger: logger)
         FileHandle.standardOutput.write(Data((rulesLine(service.rules, path: options.rulesPath) + "\n").utf8))
         let console = try Console.open(databasePath: options.databasePath, service: service, page: options.console,
-                                       webRoot: options.webRoot, leafletDirectory: options.leafletDirectory)
+                                       webRoot: options.webRoot, leafletDirectory: options.leafletDirectory,
+                                       baseMap: options.baseMap)
         let serverOptions = DispatchServerOptions(host: options.host, port: options.port,
                                                   limits: ServerLimits(maxBodyBytes: options.maxBodyBytes),
                                                   sweepInterval: options.sweepInterval)
@@ -84,10 +89,12 @@ extension DispatchServer {
     }
 }
 
-/// Request limits.
+/// Request limits and timings.
 struct ServerLimits: Sendable {
     /// Largest request body accepted; more is answered 413.
     var maxBodyBytes: Int = 64 * 1024
+    /// How often the live feed (`GET /api/v1/events`) sends a heartbeat and checks its token again.
+    var eventHeartbeat: Duration = .seconds(15)
 }
 
 /// How the HTTP server runs.
@@ -111,6 +118,7 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
     let api = IncidentController<BasicRequestContext>(
         service: service, limits: limits, gridsGeoJSON: MapLayers.grids(service.geocoder.grids, directory: service.directory))
     let open311 = Open311Controller<BasicRequestContext>(service: service, limits: limits)
+    let events = EventsController<BasicRequestContext>(service: service, heartbeat: limits.eventHeartbeat)
     let map = console.map { ConsoleController<BasicRequestContext>(service: service, console: $0) }
     // Every endpoint in one table (docs/api.md); the console's are left out when there is no console.
     let endpoints: [(HTTPRequest.Method, String, Handler?)] = [
@@ -124,6 +132,8 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         (.get, "/api/v1/reports/summary", api.report),
         (.post, "/api/v1/escalations/sweep", api.sweep),
         (.get, "/api/v1/categories", api.categories),
+        (.post, "/api/v1/events/tickets", events.ticket),
+        (.get, "/api/v1/events", events.stream),
         (.get, "/api/v1/workload.geojson", map?.workload),
         (.get, "/api/v1/coverage/gaps.geojson", map?.gaps),
         (.get, "/api/v1/coverage/overlaps.geojson", map?.overlaps),

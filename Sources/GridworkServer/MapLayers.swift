@@ -33,9 +33,11 @@ enum MapLayers {
         let properties: OrderedDictionary<String, JSONValue> = [
             "id": .number(Double(i.id)), "category": .string(i.category), "state": .string(i.state.rawValue),
             "grid_id": i.gridID.map(JSONValue.string) ?? .null, "village_id": i.villageID.map(JSONValue.string) ?? .null,
-            "town_id": i.townID.map(JSONValue.string) ?? .null, "assignee_kind": .string(i.assigneeKind.rawValue), "assignee_id": .string(i.assigneeID),
+            "town_id": i.townID.map(JSONValue.string) ?? .null, "assignee_kind": .string(i.assigneeKind.rawValue),
+            "assignee_id": .string(i.assigneeID),
             "escalation_level": .string(i.escalationLevel.name), "reported_at": .string(Timestamp.string(i.reportedAt)),
-            "deadline_at": .string(Timestamp.string(i.deadlineAt)), "due_at": .string(Timestamp.string(i.dueAt)), "updated_at": .string(Timestamp.string(i.updatedAt)),
+            "deadline_at": .string(Timestamp.string(i.deadlineAt)), "due_at": .string(Timestamp.string(i.dueAt)),
+            "updated_at": .string(Timestamp.string(i.updatedAt)),
         ]
         return Feature(id: .number(Double(i.id)), geometry: .point(Position(i.lon, i.lat)), properties: properties)
     }

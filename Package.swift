@@ -97,7 +97,7 @@ let package = Package(
             "GridworkDispatch", "DispatchTestSupport", "Gridwork",
         ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
-            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore",
+            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridProjection",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -175,7 +175,7 @@ const HeatLayer = L.Layer.extend({
     let max = 0;
     for (const p of state.incidents.values()) {
       if (!matches(p)) continue;
-      const pt = m.latLngToContainerPoint([p.lat, p.lon]);
+      const pt = m.latLngToContainerPoint(onMap(p.lat, p.lon));
       const c = Math.floor(pt.x / cell), r = Math.floor(pt.y / cell);
       if (c < 0 || r < 0 || c >= cols || r >= rows) continue;
       const k = r * cols + c;
@@ -216,9 +216,24 @@ for (const name of ["grids", "gaps", "overlaps", "buildings", "incidents"]) laye
 // Markers drawn anew when clusters split or merge go on top of the grids again.
 layers.incidents.on("animationend", restack);
 map.on("zoomend", restack);
-/// The optional base map (`gridwork serve --tiles URL`, WGS84 or CGCS2000 tiles only): under every layer, with the
-/// grids' fill lightened so streets and rivers show through.
+/// Where a WGS84 point (the API's coordinates) is drawn: where it is, or, on GCJ-02 tiles, shifted into GCJ-02
+/// (gcj02.js, the port of GridProjection's ChineseOffset) so grids and incidents sit on the tiles' streets. `offMap`
+/// is the inverse, for what the page sends back (the buildings' bounding box).
+let onMap = (lat, lon) => L.latLng(lat, lon);
+let offMap = (latlng) => latlng;
+let baseDatum = "wgs84";
+
+/// The optional base map (`gridwork serve --tiles URL [--tiles-datum wgs84|cgcs2000|gcj02]`): under every layer,
+/// with the grids' fill lightened so streets and rivers show through. Called before any layer has data.
 function addBaseMap(baseMap) {
+  baseDatum = baseMap.datum;
+  if (baseDatum === "gcj02") {
+    onMap = (lat, lon) => { const [x, y] = GCJ02.fromWGS84(lon, lat); return L.latLng(y, x); };
+    offMap = (latlng) => { const [x, y] = GCJ02.toWGS84(latlng.lng, latlng.lat); return L.latLng(y, x); };
+    for (const name of ["grids", "gaps", "overlaps", "buildings"]) {
+      layers[name].options.coordsToLatLng = (c) => onMap(c[1], c[0]);
+    }
+  }
   layers.base = L.tileLayer(baseMap.url, { maxZoom: 19, className: "base-tiles" }).addTo(map);
   layers.base.bringToBack();
   layers.grids.setStyle(gridStyle);
@@ -316,7 +331,7 @@ function incidentStyle(p) {
 
 /// A marker for an open incident; its tooltip reads the incident as it is when shown (live changes included).
 function makeMarker(p) {
-  const marker = L.circleMarker([p.lat, p.lon], { ...incidentStyle(p), renderer });
+  const marker = L.circleMarker(onMap(p.lat, p.lon), { ...incidentStyle(p), renderer });
   marker.incidentID = p.id;
   marker.on("click", () => selectIncident(p.id));
   marker.bindTooltip(() => {
@@ -507,7 +522,7 @@ $("overdue-rows").addEventListener("click", (event) => {
   if (!row) return;
   const id = Number(row.dataset.id);
   const p = state.incidents.get(id);
-  if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 16));
+  if (p) map.setView(onMap(p.lat, p.lon), Math.max(map.getZoom(), 16));
   selectIncident(id);
 });
 
@@ -519,8 +534,10 @@ async function refreshBuildings() {
     notice.textContent = map.getZoom() < BUILDING_ZOOM ? "" : notice.textContent;
     return;
   }
-  const b = map.getBounds();
-  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(",");
+  // The view in WGS84 (on GCJ-02 tiles the map's own coordinates are shifted), with a margin of ~50 m.
+  const view = map.getBounds(), sw = offMap(view.getSouthWest()), ne = offMap(view.getNorthEast());
+  const margin = layers.base && baseDatum === "gcj02" ? 0.0005 : 0;
+  const bbox = [sw.lng - margin, sw.lat - margin, ne.lng + margin, ne.lat + margin].map((v) => v.toFixed(6)).join(",");
   const request = ++buildingRequest;
   try {
     const { value, headers } = await api(`/api/v1/buildings.geojson?bbox=${bbox}`);
@@ -919,7 +936,7 @@ function alertNew(p) {
   item.textContent = t("alert.new", { id: p.id, category: categoryName(p.category), grid: p.grid_id || "–" });
   item.addEventListener("click", () => {
     item.remove();
-    if (state.incidents.has(p.id)) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15));
+    if (state.incidents.has(p.id)) map.setView(onMap(p.lat, p.lon), Math.max(map.getZoom(), 15));
     selectIncident(p.id);
   });
   list.prepend(item);
@@ -1178,7 +1195,7 @@ async function start() {
 /// (the headless-browser test uses it to prove the grids take clicks through the incident layer).
 function clickAt(lonLat) {
   const [lon, lat] = lonLat.split(",").map(Number);
-  const point = map.latLngToContainerPoint([lat, lon]);
+  const point = map.latLngToContainerPoint(onMap(lat, lon));
   const box = $("map").getBoundingClientRect();
   const x = box.left + point.x, y = box.top + point.y;
   const target = document.elementFromPoint(x, y);
@@ -1205,7 +1222,7 @@ async function carryOutFragment() {
   const id = Number(fragment.get("incident"));
   if (!id) return;
   const p = state.incidents.get(id);
-  if (p && !map.getBounds().contains([p.lat, p.lon])) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15));
+  if (p && !map.getBounds().contains(onMap(p.lat, p.lon))) map.setView(onMap(p.lat, p.lon), Math.max(map.getZoom(), 15));
   const action = fragment.get("action");
   if (action && fragmentToken) {
     await act(id, action, fragment.get("assignee"), fragment.get("note") || t("act.note.link", { action: term("action", action) }),

@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-console"), help: "Serve the API only, without the web console at /.") var noConsole = false
     @Option(name: .customLong("tiles"), help: "A base map for the console: a tile URL template with {z}, {x} and {y} (default: none, offline).")
     var tiles: String?
-    @Option(name: .customLong("tiles-datum"), help: "The tiles' datum: wgs84 or cgcs2000 (gcj02 is refused: the overlay would be up to 700 m off).")
+    @Option(name: .customLong("tiles-datum"), help: "The tiles' datum: wgs84, cgcs2000 or gcj02 (the console then shifts its layers onto them).")
     var tilesDatum: String = "wgs84"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 

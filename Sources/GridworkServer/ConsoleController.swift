@@ -127,27 +127,30 @@ struct ConsoleAssets: Sendable {
     }
 }
 
-/// An optional base map under the console's layers: a tile server's URL template (a county's own tile server, or
-/// 天地图 with its key). The console draws in WGS84 (CGCS2000 differs by centimetres), so only tiles in that datum are
-/// taken: GCJ-02 tiles (most Chinese commercial maps) would put every grid up to ~700 m off, and are refused with
-/// that reason. No base map is the offline default.
+/// An optional base map under the console's layers: a tile server's URL template (a county's own tile server, 天地图
+/// with its key, or a commercial map). The layers are WGS84 (CGCS2000 differs by centimetres); on GCJ-02 tiles (most
+/// Chinese commercial maps) the page shifts everything it draws into GCJ-02 (`web/gcj02.js`, a port of
+/// `ChineseOffset`), so grids stay on the tiles' streets instead of up to ~700 m off. BD-09 (Baidu) tiles use their
+/// own tile grid as well as their datum and are refused. No base map is the offline default.
 public struct ConsoleBaseMap: Sendable, Hashable, Encodable {
     public var url: String
     public var datum: String
 
     /// Refuses, with the fix, a template without `{z}`, `{x}` and `{y}`, one that is not http(s) or a path on this
-    /// server, and any datum but `wgs84` (or `cgcs2000`, the same within centimetres).
+    /// server, and any datum but `wgs84`, `cgcs2000` (the same within centimetres) and `gcj02`.
     public init(url: String, datum: String = "wgs84") throws {
-        let datum = datum.lowercased()
+        var datum = datum.lowercased()
         switch datum {
-        case "wgs84", "cgcs2000":
+        case "wgs84", "cgcs2000", "gcj02":
             break
-        case "gcj02", "gcj-02", "bd09", "bd-09":
-            throw ConsoleError("--tiles-datum \(datum) is refused: the console draws grids and incidents in WGS84, so on "
-                + "\(datum.uppercased()) tiles every grid would show up to ~700 m off its place. Use tiles in WGS84 or "
-                + "CGCS2000 (a county's own tile server, or 天地图 with its key), or no --tiles (the offline default)")
+        case "gcj-02":
+            datum = "gcj02"
+        case "bd09", "bd-09":
+            throw ConsoleError("--tiles-datum \(datum) is refused: Baidu's tiles have their own tile grid as well as the "
+                + "BD-09 offset, so the console's grids could not be laid on them. Use tiles in WGS84, CGCS2000 (a county's "
+                + "own tile server, or 天地图 with its key) or GCJ-02, or no --tiles (the offline default)")
         default:
-            throw ConsoleError("--tiles-datum \(datum) is unknown; use wgs84 (or cgcs2000)")
+            throw ConsoleError("--tiles-datum \(datum) is unknown; use wgs84, cgcs2000 or gcj02")
         }
         guard ["{z}", "{x}", "{y}"].allSatisfy(url.contains) else {
             throw ConsoleError("--tiles \(url) needs {z}, {x} and {y} in it, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png")

@@ -80,7 +80,7 @@ struct ConsoleTests {
         }
     }
 
-    @Test("base map: a WGS84 tile template reaches the page's settings; GCJ-02 tiles and bad templates are refused with the reason")
+    @Test("base map: a tile template and its datum reach the page's settings; BD-09 tiles and bad templates are refused with the reason")
     func baseMap() async throws {
         let web = Fixture.packageRoot + "/web"
         let none = try ConsoleAssets.load(webRoot: web)
@@ -89,9 +89,9 @@ struct ConsoleTests {
         let with = try ConsoleAssets.load(webRoot: web, baseMap: try ConsoleBaseMap(url: url, datum: "CGCS2000"))
         let settings = try JSONSerialization.jsonObject(with: Data(try #require(with.files["/console-settings.json"]).bytes.readableBytesView))
         #expect((settings as? [String: [String: String]]) == ["base_map": ["url": url, "datum": "cgcs2000"]], "\(settings)")
-        let gcj = #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: url, datum: "gcj02") }
-        #expect(gcj?.description.contains("up to ~700 m off") == true)
-        #expect(gcj?.description.contains("WGS84 or CGCS2000") == true)
+        #expect(try ConsoleBaseMap(url: url, datum: "GCJ-02").datum == "gcj02")
+        let baidu = #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: url, datum: "bd09") }
+        #expect(baidu?.description.contains("their own tile grid") == true)
         let noZ = #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: "https://t.example/tile.png") }
         #expect(noZ?.description.contains("needs {z}, {x} and {y}") == true)
         #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: "ftp://t/{z}/{x}/{y}") }

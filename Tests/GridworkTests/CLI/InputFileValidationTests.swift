@@ -35,10 +35,10 @@ import Testing
         }
     }
 
-    /// `serve --tiles`: a GCJ-02 base map is refused with the reason, as are a template without {z}/{x}/{y} and tiles
-    /// with --no-console (checked before the database is opened; an existing file stands in for it).
+    /// `serve --tiles`: a BD-09 (Baidu) base map is refused with the reason, as are a template without {z}/{x}/{y} and
+    /// tiles with --no-console (checked before the database is opened; an existing file stands in for it).
     @Test(arguments: [
-        (["--tiles", "https://t.example/{z}/{x}/{y}.png", "--tiles-datum", "gcj02"], "up to ~700 m off"),
+        (["--tiles", "https://t.example/{z}/{x}/{y}.png", "--tiles-datum", "bd09"], "their own tile grid"),
         (["--tiles", "https://t.example/tile.png"], "needs {z}, {x} and {y}"),
         (["--tiles", "https://t.example/{z}/{x}/{y}.png", "--no-console"], "does nothing with --no-console"),
     ])

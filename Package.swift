@@ -109,7 +109,8 @@ let package = Package(
             "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore",
         ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
-            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridworkTestSupport",
+            "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridProjection",
+            "GridworkTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

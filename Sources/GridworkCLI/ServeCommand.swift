@@ -27,6 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("leaflet-dir"), help: "Leaflet's folder (default: Debian's libjs-leaflet, /usr/share/javascript/leaflet).")
     var leafletDir: String?
     @Flag(name: .customLong("no-console"), help: "Serve the API only, without the web console at /.") var noConsole = false
+    @Option(name: .customLong("tiles"), help: "A base map for the console: a tile URL template with {z}, {x} and {y} (default: none, offline).")
+    var tiles: String?
+    @Option(name: .customLong("tiles-datum"), help: "The tiles' datum: wgs84, cgcs2000 or gcj02 (the console then shifts its layers onto them).")
+    var tilesDatum: String = "wgs84"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(name: .customLong("open311-public-read"),
           help: "Let anyone read Open311 requests (and their photos) without an api_key, as GeoReport v2 allows. Default off.")
@@ -48,13 +52,24 @@ struct ServeCommand: AsyncParsableCommand {
         if Open311Settings.EndpointType(rawValue: open311EndpointType) == nil {
             throw ValidationError("--open311-endpoint-type \(open311EndpointType): use production or test")
         }
+        if tiles != nil && noConsole { throw ValidationError("--tiles is a base map for the console; it does nothing with --no-console") }
+        _ = try baseMap()
+    }
+
+    func baseMap() throws -> ConsoleBaseMap? {
+        guard let tiles else { return nil }
+        do {
+            return try ConsoleBaseMap(url: tiles, datum: tilesDatum)
+        } catch let error as ConsoleError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
         let options = DispatchServer.Options(
             databasePath: db, rulesPath: rules, host: host, port: port, maxBodyBytes: maxBodyBytes,
             sweepInterval: .seconds(sweepSeconds), console: !noConsole, webRoot: webRoot, leafletDirectory: leafletDir,
-            logLevel: Logger.Level(rawValue: logLevel) ?? .info,
+            baseMap: try baseMap(), logLevel: Logger.Level(rawValue: logLevel) ?? .info,
             open311: Open311Settings(publicRead: open311PublicRead, contact: open311Contact ?? Open311Settings().contact,
                                      endpointType: Open311Settings.EndpointType(rawValue: open311EndpointType) ?? .production))
         do {

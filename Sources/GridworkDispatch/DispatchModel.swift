@@ -175,6 +175,9 @@ public struct Incident: Sendable, Hashable {
     public var routingReason: String
     /// An earlier incident of the same category at the same place within the repeat window.
     public var repeatOf: Int64?
+    /// The first deadline, set at intake and never moved (`dueAt` moves with each escalation step and dispatch): how
+    /// late an incident is, and whether it was resolved on time, count from it.
+    public var deadlineAt: Date
 }
 
 /// One step of an incident's history.

@@ -72,19 +72,26 @@ public final class DispatchService: Sendable {
     public let logger: Logger
     /// Where photos are kept; nil refuses photos (a service built without a database directory).
     public let media: MediaLibrary?
+    /// Every committed change of an incident, for live pages (`GET /api/v1/events`); filtered per subscriber by
+    /// `IncidentVisibility`.
+    public let feed: IncidentFeed
+    /// Single-use tickets that stand for a token on the live feed's URL.
+    public let eventTickets: EventTickets
 
     public var rules: RoutingRules { router.rules }
     public var directory: CountyDirectory { router.directory }
 
     public init(store: some IncidentStore, router: IncidentRouter, geocoder: IncidentGeocoder,
                 clock: some DispatchClock = SystemDispatchClock(), logger: Logger = Logger(label: "gridwork.dispatch"),
-                media: MediaLibrary? = nil) {
+                media: MediaLibrary? = nil, feed: IncidentFeed = IncidentFeed(), eventTickets: EventTickets = EventTickets()) {
         self.media = media
         self.store = store
         self.router = router
         self.geocoder = geocoder
         self.clock = clock
         self.logger = logger
+        self.feed = feed
+        self.eventTickets = eventTickets
     }
 
     /// Loads everything from a county database: the directory and locator of the newest boundary version, and
@@ -119,11 +126,44 @@ public final class DispatchService: Sendable {
             throw DispatchError(.unauthenticated, "missing API token: send `Authorization: Bearer <token>` (or `api_key` for Open311); "
                 + "`gridwork token create --db ... --role ...` makes one")
         }
-        guard let stored = try store.token(hash: APIToken.hash(token)) else {
+        return try authenticate(tokenHash: APIToken.hash(token))
+    }
+
+    private func authenticate(tokenHash: String) throws -> Principal {
+        guard let stored = try store.token(hash: tokenHash) else {
             throw DispatchError(.unauthenticated, "unknown or revoked API token")
         }
         return Principal(tokenID: stored.tokenID, role: stored.role, staffID: stored.staffID,
                          departmentID: stored.departmentID, gridIDs: stored.staffID.map(directory.gridIDs(ofStaff:)) ?? [])
+    }
+
+    // MARK: The live feed
+
+    /// A single-use ticket, valid for `eventTickets.lifetime` seconds, that opens the live feed for the caller of
+    /// `token` (a browser's `EventSource` cannot send the token in a header, and a token in a URL would end up in
+    /// logs and history; a ticket is spent on first use).
+    public func issueEventTicket(token: String?) throws -> (ticket: String, expiresAt: Date, principal: Principal) {
+        let principal = try authenticate(token: token)
+        let issued = eventTickets.issue(tokenHash: APIToken.hash(token ?? ""), now: clock.now())
+        return (issued.ticket, issued.expiresAt, principal)
+    }
+
+    /// The live feed for the holder of `ticket`: the token it stands for is authenticated again (a revoked one is
+    /// refused), then the caller gets every change it may see from now on. `stillValid` says, whenever asked,
+    /// whether the token still stands (the HTTP layer asks at each heartbeat and ends the stream when not).
+    public func subscribe(ticket: String?) throws -> (principal: Principal, events: AsyncStream<FeedEvent>,
+                                                      stillValid: @Sendable () -> Bool) {
+        guard let ticket, !ticket.isEmpty else {
+            throw DispatchError(.unauthenticated, "missing ticket: POST /api/v1/events/tickets with `Authorization: Bearer <token>` "
+                + "gives one, then open /api/v1/events?ticket=...")
+        }
+        guard let tokenHash = eventTickets.redeem(ticket, now: clock.now()) else {
+            throw DispatchError(.unauthenticated, "unknown, used or expired ticket (a ticket opens the feed once, within "
+                + "\(Int(eventTickets.lifetime)) s): POST /api/v1/events/tickets for a new one")
+        }
+        let principal = try authenticate(tokenHash: tokenHash)
+        let store = self.store
+        return (principal, feed.subscribe(principal), { ((try? store.token(hash: tokenHash)) ?? nil) != nil })
     }
 
     // MARK: Intake
@@ -173,10 +213,14 @@ public final class DispatchService: Sendable {
             geocodeStatus: located.result.status.rawValue, reporterContact: request.reporterContact ?? "",
             idempotencyKey: request.idempotencyKey, photos: try savedPhotos(photos))
         let router = self.router
-        return try store.create(new, reporter: principal, now: clock.now(), candidates: router.candidateStaff(grid: new.gridID),
-                                repeatWindow: rules.repeatWindowDays * 86_400) { workload in
+        let stored = try store.create(new, reporter: principal, now: clock.now(), candidates: router.candidateStaff(grid: new.gridID),
+                                      repeatWindow: rules.repeatWindowDays * 86_400) { workload in
             try router.route(category: category, gridID: new.gridID, workload: workload)
         }
+        if stored.created {
+            feed.publish(IncidentChange(kind: .created, incident: stored.incident, before: nil, action: "report"))
+        }
+        return stored
     }
 
     // MARK: Reading
@@ -256,7 +300,9 @@ public final class DispatchService: Sendable {
         let router = self.router
         var prepared = request
         prepared.photos = try savedPhotos(photos)
-        return try store.transition(id: id, prepared, actor: principal.actor, now: now) { incident in
+        var before: Incident?
+        let after = try store.transition(id: id, prepared, actor: principal.actor, now: now) { incident in
+            before = incident
             guard principal.canSee(incident) else { throw DispatchError(.notFound, "no incident \(id) visible to this token") }
             let isAssignee = (incident.assigneeKind == .staff && principal.role == .gridWorker && incident.assigneeID == principal.staffID)
                 || (incident.assigneeKind == .department && principal.role == .department && incident.assigneeID == principal.departmentID)
@@ -278,6 +324,8 @@ public final class DispatchService: Sendable {
             let hours = router.rule(for: incident.category)?.deadlineHours ?? router.rules.defaultDeadlineHours
             return now + hours * 3600
         }
+        feed.publish(IncidentChange(kind: .changed, incident: after, before: before, action: action.rawValue))
+        return after
     }
 
     // MARK: Photos
@@ -328,6 +376,15 @@ public final class DispatchService: Sendable {
     public func sweep() throws -> [Escalation] {
         let done = try store.escalateOverdue(now: clock.now(), stepHours: rules.escalationStepHours)
         if !done.isEmpty { logger.info("escalation sweep: \(done.count) escalations") }
+        // One change per incident, as it stands after the sweep (escalation keeps the handler, so visibility too).
+        if feed.subscriberCount > 0 {
+            var seen = Set<Int64>()
+            for e in done where seen.insert(e.incidentID).inserted {
+                if let incident = try store.incident(id: e.incidentID) {
+                    feed.publish(IncidentChange(kind: .changed, incident: incident, before: incident, action: "escalate"))
+                }
+            }
+        }
         return done
     }
 
@@ -335,6 +392,6 @@ public final class DispatchService: Sendable {
         guard [.planner, .dispatcher, .admin].contains(principal.role) else {
             throw DispatchError(.forbidden, "reports are for planner, dispatcher and admin tokens")
         }
-        return try store.report(from: from, to: to)
+        return try store.report(from: from, to: to, now: clock.now())
     }
 }

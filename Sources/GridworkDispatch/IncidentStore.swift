@@ -40,6 +40,8 @@ public struct IncidentQuery: Sendable, Hashable {
     public var reportedTo: Date?
     /// Role filter: the caller's view (`Principal.visibility`, the rule `Principal.canSee` uses), applied in SQL.
     public var visibleTo: Principal?
+    /// Text search: incidents whose description or address contains this text (case-insensitive for ASCII letters).
+    public var text: String?
     public var limit: Int = 1000
 
     public init(ids: [Int64]? = nil, states: [IncidentState]? = nil, categories: [String]? = nil,
@@ -110,6 +112,31 @@ public struct DispatchReport: Sendable, Hashable, Codable {
     /// Incidents that repeat an earlier report of the same category at the same place.
     public var repeatReports: Int
     public var repeatPlaces: [RepeatPlace]
+    /// The same figures per town, village and grid (by where each incident was placed; `id` null for incidents
+    /// outside every grid), ordered by id.
+    public var byTown: [AreaRow]
+    public var byVillage: [AreaRow]
+    public var byGrid: [AreaRow]
+
+    /// One area's figures for the period.
+    public struct AreaRow: Sendable, Hashable, Codable {
+        @Nullable public var id: String?
+        /// Reported in the period.
+        public var received: Int
+        public var closed: Int
+        public var resolved: Int
+        public var resolvedOnTime: Int
+        /// Resolved before the first deadline / resolved.
+        @Nullable public var onTimeRate: Double?
+        public var rated: Int
+        public var satisfied: Int
+        /// Ratings of 4 or 5 / rated.
+        @Nullable public var satisfactionRate: Double?
+        /// Still open at the time of the report.
+        public var open: Int
+        /// Open and past the deadline, or already escalated, at the time of the report (as the console's overdue table).
+        public var overdue: Int
+    }
 
     public struct RepeatPlace: Sendable, Hashable, Codable {
         public var category: String
@@ -155,7 +182,8 @@ public protocol IncidentStore: Sendable {
                     authorize: (Incident) throws -> Date?) throws -> Incident
     /// Escalates every open incident whose deadline has passed, one level per elapsed step, up to the county.
     func escalateOverdue(now: Date, stepHours: Double) throws -> [Escalation]
-    func report(from: Date?, to: Date?) throws -> DispatchReport
+    /// The figures of the incidents reported between `from` and `to`; `now` decides which open ones are overdue.
+    func report(from: Date?, to: Date?, now: Date) throws -> DispatchReport
     func token(hash: String) throws -> StoredToken?
     func createToken(hash: String, role: TokenRole, staffID: String?, departmentID: String?, label: String,
                      now: Date) throws -> Int64
@@ -184,7 +212,7 @@ public final class SQLiteIncidentStore: IncidentStore {
         incident_id, category, description, lon, lat, source_x, source_y, source_crs, address, grid_id, building_id,
         village_id, town_id, geocode_status, state, assignee_kind, assignee_id, escalation_level, reported_at, due_at,
         updated_at, resolved_at, closed_at, rating, reporter_contact, reporter_token_id, idempotency_key,
-        routing_reason, repeat_of
+        routing_reason, repeat_of, deadline_at
         """
 
     static func incident(_ r: SQLiteRow) -> Incident {
@@ -201,7 +229,7 @@ public final class SQLiteIncidentStore: IncidentStore {
             reportedAt: date(18) ?? .distantPast, dueAt: date(19) ?? .distantPast, updatedAt: date(20) ?? .distantPast,
             resolvedAt: date(21), closedAt: date(22), rating: r[23].intValue, reporterContact: r[24].stringValue ?? "",
             reporterTokenID: r[25].int64Value ?? 0, idempotencyKey: r[26].stringValue,
-            routingReason: r[27].stringValue ?? "", repeatOf: r[28].int64Value)
+            routingReason: r[27].stringValue ?? "", repeatOf: r[28].int64Value, deadlineAt: date(29) ?? .distantPast)
     }
 
     private static func fetch(_ c: SQLiteConnection, id: Int64) throws -> Incident? {
@@ -282,7 +310,7 @@ public final class SQLiteIncidentStore: IncidentStore {
                 assigneeID: decision.assigneeID, escalationLevel: .grid, reportedAt: reportedAt,
                 dueAt: Timestamp.date(millis: due), updatedAt: reportedAt, resolvedAt: nil, closedAt: nil, rating: nil,
                 reporterContact: new.reporterContact, reporterTokenID: reporter.tokenID, idempotencyKey: new.idempotencyKey,
-                routingReason: decision.reason, repeatOf: repeatOf)
+                routingReason: decision.reason, repeatOf: repeatOf, deadlineAt: Timestamp.date(millis: due))
             return (stored, true)
         }
     }
@@ -315,6 +343,13 @@ public final class SQLiteIncidentStore: IncidentStore {
         if let categories = q.categories { list("category", categories.map { .text($0) }) }
         if let from = q.reportedFrom { clauses.append("reported_at >= ?"); params.append(.integer(Timestamp.millis(from))) }
         if let to = q.reportedTo { clauses.append("reported_at <= ?"); params.append(.integer(Timestamp.millis(to))) }
+        if let text = q.text, !text.isEmpty {
+            // LIKE with the pattern's own % and _ escaped, so the text is matched as written.
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            clauses.append("(description LIKE ? ESCAPE '\\' OR address LIKE ? ESCAPE '\\')")
+            params += [.text("%" + escaped + "%"), .text("%" + escaped + "%")]
+        }
         if let filter = q.visibleTo?.visibility.sql {
             clauses.append(filter.text); params += filter.parameters
         }
@@ -412,7 +447,7 @@ public final class SQLiteIncidentStore: IncidentStore {
         }
     }
 
-    public func report(from: Date?, to: Date?) throws -> DispatchReport {
+    public func report(from: Date?, to: Date?, now: Date) throws -> DispatchReport {
         let lo = from.map(Timestamp.millis) ?? Int64.min, hi = to.map(Timestamp.millis) ?? Int64.max
         let range: [SQLiteValue] = [.integer(lo), .integer(hi)]
         return try database.read { c in
@@ -441,12 +476,31 @@ public final class SQLiteIncidentStore: IncidentStore {
                                            gridID: r[2].stringValue, reports: r[3].intValue ?? 0)
             }
             func rate(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
+            let open = IncidentState.openStates.map { "'\($0.rawValue)'" }.joined(separator: ",")
+            func areas(_ column: String) throws -> [DispatchReport.AreaRow] {
+                // `column` is one of three fixed names (below), never input.
+                try c.query("""
+                    SELECT \(column), count(*), sum(state = 'closed'), sum(resolved_at IS NOT NULL),
+                           sum(resolved_at IS NOT NULL AND resolved_at <= deadline_at), sum(rating IS NOT NULL),
+                           sum(rating >= 4), sum(state IN (\(open))),
+                           sum(state IN (\(open)) AND (due_at < ? OR escalation_level > 0))
+                    FROM dispatch_incident WHERE \(w) GROUP BY \(column) ORDER BY \(column)
+                    """, [.integer(Timestamp.millis(now))] + range).map { r in
+                    let resolved = r[3].intValue ?? 0, onTime = r[4].intValue ?? 0
+                    let rated = r[5].intValue ?? 0, satisfied = r[6].intValue ?? 0
+                    return DispatchReport.AreaRow(
+                        id: r[0].stringValue, received: r[1].intValue ?? 0, closed: r[2].intValue ?? 0, resolved: resolved,
+                        resolvedOnTime: onTime, onTimeRate: rate(onTime, resolved), rated: rated, satisfied: satisfied,
+                        satisfactionRate: rate(satisfied, rated), open: r[7].intValue ?? 0, overdue: r[8].intValue ?? 0)
+                }
+            }
             return DispatchReport(
                 from: from.map(Timestamp.string), to: to.map(Timestamp.string), total: total, byState: byState,
                 closed: closed, closureRate: rate(closed, total), resolved: resolved, resolvedOnTime: onTime,
                 onTimeRate: rate(onTime, resolved), rated: rated, satisfied: satisfied,
                 satisfactionRate: rate(satisfied, rated), averageRating: average, escalated: escalated,
-                repeatReports: repeats, repeatPlaces: places)
+                repeatReports: repeats, repeatPlaces: places, byTown: try areas("town_id"), byVillage: try areas("village_id"),
+                byGrid: try areas("grid_id"))
         }
     }
 

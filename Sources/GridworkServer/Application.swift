@@ -27,14 +27,16 @@ public enum DispatchServer {
         public var webRoot: String?
         /// Leaflet's folder; nil takes Debian's `libjs-leaflet`.
         public var leafletDirectory: String?
+        /// A base map under the console's layers; nil (the default) draws none.
+        public var baseMap: ConsoleBaseMap?
         public var logLevel: Logger.Level
         /// Open311's public read, contact and endpoint type (`discovery.json`).
         public var open311: Open311Settings
 
         public init(databasePath: String, rulesPath: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                     maxBodyBytes: Int = 64 * 1024, sweepInterval: Duration = .seconds(60), console: Bool = true,
-                    webRoot: String? = nil, leafletDirectory: String? = nil, logLevel: Logger.Level = .info,
-                    open311: Open311Settings = Open311Settings()) {
+                    webRoot: String? = nil, leafletDirectory: String? = nil, baseMap: ConsoleBaseMap? = nil,
+                    logLevel: Logger.Level = .info, open311: Open311Settings = Open311Settings()) {
             self.open311 = open311
             self.databasePath = databasePath
             self.rulesPath = rulesPath
@@ -45,6 +47,7 @@ public enum DispatchServer {
             self.console = console
             self.webRoot = webRoot
             self.leafletDirectory = leafletDirectory
+            self.baseMap = baseMap
             self.logLevel = logLevel
         }
     }
@@ -62,7 +65,8 @@ public enum DispatchServer {
         let service = try DispatchService.open(databasePath: options.databasePath, rulesPath: options.rulesPath, logger: logger)
         FileHandle.standardOutput.write(Data((rulesLine(service.rules, path: options.rulesPath) + "\n").utf8))
         let console = try Console.open(databasePath: options.databasePath, service: service, page: options.console,
-                                       webRoot: options.webRoot, leafletDirectory: options.leafletDirectory)
+                                       webRoot: options.webRoot, leafletDirectory: options.leafletDirectory,
+                                       baseMap: options.baseMap)
         let serverOptions = DispatchServerOptions(host: options.host, port: options.port,
                                                   limits: ServerLimits(maxBodyBytes: options.maxBodyBytes,
                                                                        media: service.media?.limits ?? MediaLimits()),
@@ -115,7 +119,7 @@ public struct Open311Settings: Sendable, Hashable {
     }
 }
 
-/// Request limits.
+/// Request limits and timings.
 struct ServerLimits: Sendable {
     /// Largest request body accepted; more is answered 413.
     var maxBodyBytes: Int = 64 * 1024
@@ -123,6 +127,8 @@ struct ServerLimits: Sendable {
     var media = MediaLimits()
     /// Largest request header block (`name: value` CRLF per field); more is answered 431 (`HeaderLimitHandler`).
     var maxHeaderBytes: Int = 64 * 1024
+    /// How often the live feed (`GET /api/v1/events`) sends a heartbeat and checks its token again.
+    var eventHeartbeat: Duration = .seconds(15)
 
     /// Largest `multipart/form-data` body: the photos at their limit, 1 KiB of part headers each, and the fields
     /// within `maxBodyBytes`.
@@ -152,6 +158,7 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         service: service, limits: limits, gridsGeoJSON: MapLayers.grids(service.geocoder.grids, directory: service.directory),
         publicRead: settings.publicRead)
     let open311 = Open311Controller<BasicRequestContext>(service: service, limits: limits, settings: settings)
+    let events = EventsController<BasicRequestContext>(service: service, heartbeat: limits.eventHeartbeat)
     let map = console.map { ConsoleController<BasicRequestContext>(service: service, console: $0) }
     // Every endpoint in one table (docs/api.md); the console's are left out when there is no console.
     let endpoints: [(HTTPRequest.Method, String, Handler?)] = [
@@ -166,6 +173,8 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
         (.post, "/api/v1/escalations/sweep", api.sweep),
         (.get, "/api/v1/categories", api.categories),
         (.get, "/api/v1/media/:file", api.media),
+        (.post, "/api/v1/events/tickets", events.ticket),
+        (.get, "/api/v1/events", events.stream),
         (.get, "/api/v1/workload.geojson", map?.workload),
         (.get, "/api/v1/coverage/gaps.geojson", map?.gaps),
         (.get, "/api/v1/coverage/overlaps.geojson", map?.overlaps),

@@ -11,7 +11,8 @@ public struct ConsoleError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// The files of the web console: the page (`web/`) and Debian's Leaflet (`libjs-leaflet`), read once at start-up.
+/// The files of the web console: the page (`web/`), Debian's Leaflet (`libjs-leaflet`) and its marker clustering
+/// plugin (`libjs-leaflet.markercluster`, which installs into the same folder), read once at start-up.
 struct ConsoleAssets: Sendable {
     struct File: Sendable {
         var bytes: ByteBuffer
@@ -22,11 +23,13 @@ struct ConsoleAssets: Sendable {
     let webRoot: String
     /// Where Leaflet was read from.
     let leafletDirectory: String
-    /// URL path (`/`, `/app.js`, `/vendor/leaflet/leaflet.js`, ...) → file.
+    /// URL path (`/`, `/app.js`, `/vendor/leaflet/leaflet.js`, `/vendor/leaflet/leaflet.markercluster.js`, ...) → file.
     let files: [String: File]
 
-    /// Debian's `libjs-leaflet` folder.
+    /// Debian's `libjs-leaflet` folder (`libjs-leaflet.markercluster` puts its files there too).
     static let debianLeaflet = "/usr/share/javascript/leaflet"
+    /// The clustering plugin's files, in the Leaflet folder.
+    static let markerClusterFiles = ["leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"]
 
     /// The web roots tried when none is given, in order: `$GRIDWORK_WEB_ROOT`, `web/` beside the package the
     /// executable was built in (`.build/<config>/gridwork` → `../../web`, also through a symlink), an installed
@@ -53,7 +56,7 @@ struct ConsoleAssets: Sendable {
     /// was looked for, where, and how to fix it (`apt-get install libjs-leaflet`, `--web-root`, `--leaflet-dir`).
     /// `packagedLeaflet` is where the Debian package puts Leaflet (changed only by tests).
     static func load(webRoot: String? = nil, leafletDirectory: String? = nil,
-                            packagedLeaflet: String = debianLeaflet) throws -> ConsoleAssets {
+                     packagedLeaflet: String = debianLeaflet, baseMap: ConsoleBaseMap? = nil) throws -> ConsoleAssets {
         let fm = FileManager.default
         let root: String
         if let webRoot {
@@ -77,6 +80,11 @@ struct ConsoleAssets: Sendable {
             throw ConsoleError("the web map library Leaflet is missing (\(leaflet)/leaflet.js): install it with "
                 + "`apt-get install libjs-leaflet` (tools/setup does), or give --leaflet-dir DIR")
         }
+        if let absent = markerClusterFiles.first(where: { !fm.fileExists(atPath: leaflet + "/" + $0) }) {
+            throw ConsoleError("Leaflet's marker clustering plugin is missing (\(leaflet)/\(absent)): install it with "
+                + "`apt-get install libjs-leaflet.markercluster` (tools/setup does)"
+                + (leafletDirectory != nil ? ", or copy its files into --leaflet-dir" : ""))
+        }
 
         var files: [String: File] = [:]
         func add(_ urlPath: String, _ path: String) throws {
@@ -90,8 +98,13 @@ struct ConsoleAssets: Sendable {
             }
         }
         files["/"] = files["/index.html"]
+        // The page's settings: the base map, or null (no tiles: the county is drawn from its own layers).
+        struct Settings: Encodable { @Nullable var baseMap: ConsoleBaseMap? }
+        let settings = try APIJSON.encoder.encode(Settings(baseMap: baseMap))
+        files["/console-settings.json"] = File(bytes: ByteBuffer(bytes: settings), contentType: "application/json")
         try add("/vendor/leaflet/leaflet.js", leaflet + "/leaflet.js")
         try add("/vendor/leaflet/leaflet.css", leaflet + "/leaflet.css")
+        for name in markerClusterFiles { try add("/vendor/leaflet/" + name, leaflet + "/" + name) }
         // leaflet.css refers to images/layers.png, marker-icon.png, ...
         let images = leaflet + "/images"
         for name in (try? fm.contentsOfDirectory(atPath: images)) ?? [] where name.hasSuffix(".png") {
@@ -114,6 +127,42 @@ struct ConsoleAssets: Sendable {
     }
 }
 
+/// An optional base map under the console's layers: a tile server's URL template (a county's own tile server, 天地图
+/// with its key, or a commercial map). The layers are WGS84 (CGCS2000 differs by centimetres); on GCJ-02 tiles (most
+/// Chinese commercial maps) the page shifts everything it draws into GCJ-02 (`web/gcj02.js`, a port of
+/// `ChineseOffset`), so grids stay on the tiles' streets instead of up to ~700 m off. BD-09 (Baidu) tiles use their
+/// own tile grid as well as their datum and are refused. No base map is the offline default.
+public struct ConsoleBaseMap: Sendable, Hashable, Encodable {
+    public var url: String
+    public var datum: String
+
+    /// Refuses, with the fix, a template without `{z}`, `{x}` and `{y}`, one that is not http(s) or a path on this
+    /// server, and any datum but `wgs84`, `cgcs2000` (the same within centimetres) and `gcj02`.
+    public init(url: String, datum: String = "wgs84") throws {
+        var datum = datum.lowercased()
+        switch datum {
+        case "wgs84", "cgcs2000", "gcj02":
+            break
+        case "gcj-02":
+            datum = "gcj02"
+        case "bd09", "bd-09":
+            throw ConsoleError("--tiles-datum \(datum) is refused: Baidu's tiles have their own tile grid as well as the "
+                + "BD-09 offset, so the console's grids could not be laid on them. Use tiles in WGS84, CGCS2000 (a county's "
+                + "own tile server, or 天地图 with its key) or GCJ-02, or no --tiles (the offline default)")
+        default:
+            throw ConsoleError("--tiles-datum \(datum) is unknown; use wgs84, cgcs2000 or gcj02")
+        }
+        guard ["{z}", "{x}", "{y}"].allSatisfy(url.contains) else {
+            throw ConsoleError("--tiles \(url) needs {z}, {x} and {y} in it, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png")
+        }
+        guard url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("/") else {
+            throw ConsoleError("--tiles \(url) must start with https://, http:// or / (a path on this server)")
+        }
+        self.url = url
+        self.datum = datum
+    }
+}
+
 /// What the console needs besides the dispatch service: its files and the report layers. Without files
 /// (`--no-console`) the map endpoints are still served; only the page and its assets go.
 struct Console: Sendable {
@@ -123,8 +172,8 @@ struct Console: Sendable {
     /// Reads the assets when `page` is true (failing at once if they are missing) and starts computing the reports
     /// of the version the service serves from `databasePath`.
     static func open(databasePath: String, service: DispatchService, page: Bool = true, webRoot: String? = nil,
-                            leafletDirectory: String? = nil) throws -> Console {
-        Console(assets: page ? try ConsoleAssets.load(webRoot: webRoot, leafletDirectory: leafletDirectory) : nil,
+                     leafletDirectory: String? = nil, baseMap: ConsoleBaseMap? = nil) throws -> Console {
+        Console(assets: page ? try ConsoleAssets.load(webRoot: webRoot, leafletDirectory: leafletDirectory, baseMap: baseMap) : nil,
                 reports: ReportLayerCache(databasePath: databasePath, version: service.directory.versionID))
     }
 }

@@ -156,7 +156,8 @@ struct IncidentController<Context: RequestContext> {
         return date
     }
 
-    /// `state` (a state name, `open`, `closed` or `all`, comma-separated), `category`, `from`, `to`, `limit`.
+    /// `state` (a state name, `open`, `closed` or `all`, comma-separated), `category`, `from`, `to`, `q` (text in the
+    /// description or address, at most 200 characters), `limit`.
     static func query(_ request: Request) throws -> IncidentQuery {
         let params = request.uri.queryParameters
         var query = IncidentQuery(reportedFrom: try date(request, "from"), reportedTo: try date(request, "to"))
@@ -177,6 +178,10 @@ struct IncidentController<Context: RequestContext> {
             query.states = chosen
         }
         if let c = params.get("category"), !c.isEmpty { query.categories = c.split(separator: ",").map(String.init) }
+        if let text = params.get("q")?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard text.count <= 200 else { throw DispatchError(.invalidInput, "q= is longer than 200 characters") }
+            query.text = text
+        }
         if let l = params.get("limit") {
             guard let n = Int(l), (1...10_000).contains(n) else {
                 throw DispatchError(.invalidInput, "limit=\(l) must be an integer from 1 to 10000")

@@ -27,8 +27,9 @@ struct IncidentView: Codable, Sendable, Hashable {
     var geocodeStatus: String
     var assignee: Assignee
     var escalationLevel: String
-    /// ISO 8601 UTC with milliseconds (`Timestamp`).
-    var reportedAt, dueAt, updatedAt: String
+    /// ISO 8601 UTC with milliseconds (`Timestamp`). `deadline_at` is the first deadline (never moved), `due_at` the
+    /// current one (each escalation step and dispatch sets it anew).
+    var reportedAt, deadlineAt, dueAt, updatedAt: String
     @Nullable var resolvedAt: String?
     @Nullable var closedAt: String?
     @Nullable var rating: Int?
@@ -93,6 +94,7 @@ struct IncidentView: Codable, Sendable, Hashable {
         assignee = Assignee(kind: i.assigneeKind, id: i.assigneeID)
         escalationLevel = i.escalationLevel.name
         reportedAt = Timestamp.string(i.reportedAt)
+        deadlineAt = Timestamp.string(i.deadlineAt)
         dueAt = Timestamp.string(i.dueAt)
         updatedAt = Timestamp.string(i.updatedAt)
         resolvedAt = i.resolvedAt.map(Timestamp.string)

@@ -23,18 +23,22 @@ enum MapLayers {
         return GeoJSONEncoder.encodeCollection(features)
     }
 
-    /// Incidents as points (longitude/latitude) with their state, category, grid, assignee and deadline.
+    /// Incidents as points (longitude/latitude) with their state, category, grid, assignee, deadline and last change.
     static func incidents(_ incidents: [Incident]) -> String {
-        let features = incidents.map { i -> Feature in
-            let properties: OrderedDictionary<String, JSONValue> = [
-                "id": .number(Double(i.id)), "category": .string(i.category), "state": .string(i.state.rawValue),
-                "grid_id": i.gridID.map(JSONValue.string) ?? .null, "village_id": i.villageID.map(JSONValue.string) ?? .null,
-                "assignee_kind": .string(i.assigneeKind.rawValue), "assignee_id": .string(i.assigneeID),
-                "escalation_level": .string(i.escalationLevel.name), "reported_at": .string(Timestamp.string(i.reportedAt)),
-                "due_at": .string(Timestamp.string(i.dueAt)),
-            ]
-            return Feature(id: .number(Double(i.id)), geometry: .point(Position(i.lon, i.lat)), properties: properties)
-        }
-        return GeoJSONEncoder.encodeCollection(features, options: GeoJSONWriteOptions(featureBBox: false))
+        GeoJSONEncoder.encodeCollection(incidents.map(incidentFeature), options: GeoJSONWriteOptions(featureBBox: false))
+    }
+
+    /// One incident as `incidents` writes it (also each incident of the live feed, `GET /api/v1/events`).
+    static func incidentFeature(_ i: Incident) -> Feature {
+        let properties: OrderedDictionary<String, JSONValue> = [
+            "id": .number(Double(i.id)), "category": .string(i.category), "state": .string(i.state.rawValue),
+            "grid_id": i.gridID.map(JSONValue.string) ?? .null, "village_id": i.villageID.map(JSONValue.string) ?? .null,
+            "town_id": i.townID.map(JSONValue.string) ?? .null, "assignee_kind": .string(i.assigneeKind.rawValue),
+            "assignee_id": .string(i.assigneeID),
+            "escalation_level": .string(i.escalationLevel.name), "reported_at": .string(Timestamp.string(i.reportedAt)),
+            "deadline_at": .string(Timestamp.string(i.deadlineAt)), "due_at": .string(Timestamp.string(i.dueAt)),
+            "updated_at": .string(Timestamp.string(i.updatedAt)),
+        ]
+        return Feature(id: .number(Double(i.id)), geometry: .point(Position(i.lon, i.lat)), properties: properties)
     }
 }

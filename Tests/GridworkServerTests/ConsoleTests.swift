@@ -80,6 +80,50 @@ struct ConsoleTests {
         }
     }
 
+    @Test("base map: a tile template and its datum reach the page's settings; BD-09 tiles and bad templates are refused with the reason")
+    func baseMap() async throws {
+        let web = Fixture.packageRoot + "/web"
+        let none = try ConsoleAssets.load(webRoot: web)
+        #expect(String(buffer: try #require(none.files["/console-settings.json"]).bytes) == #"{"base_map":null}"#)
+        let url = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+        let with = try ConsoleAssets.load(webRoot: web, baseMap: try ConsoleBaseMap(url: url, datum: "CGCS2000"))
+        let settings = try JSONSerialization.jsonObject(with: Data(try #require(with.files["/console-settings.json"]).bytes.readableBytesView))
+        #expect((settings as? [String: [String: String]]) == ["base_map": ["url": url, "datum": "cgcs2000"]], "\(settings)")
+        #expect(try ConsoleBaseMap(url: url, datum: "GCJ-02").datum == "gcj02")
+        let baidu = #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: url, datum: "bd09") }
+        #expect(baidu?.description.contains("their own tile grid") == true)
+        let noZ = #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: "https://t.example/tile.png") }
+        #expect(noZ?.description.contains("needs {z}, {x} and {y}") == true)
+        #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: "ftp://t/{z}/{x}/{y}") }
+        #expect(throws: ConsoleError.self) { try ConsoleBaseMap(url: url, datum: "mars") }
+    }
+
+    @Test("the clustering plugin is served beside Leaflet; without it start-up says which package to install")
+    func markerCluster() async throws {
+        let c = try ConsoleFixture()
+        try await c.application().test(.router) { client in
+            let page = try await client.send(.get, "/", token: nil).text
+            #expect(page.contains("/vendor/leaflet/leaflet.markercluster.js") && page.contains("/vendor/leaflet/MarkerCluster.css"))
+            for name in ConsoleAssets.markerClusterFiles {
+                let r = try await client.send(.get, "/vendor/leaflet/" + name, token: nil)
+                #expect(r.status == .ok, "\(name)")
+                let onDisk = try Data(contentsOf: URL(fileURLWithPath: ConsoleAssets.debianLeaflet + "/" + name))
+                #expect(Data(r.body.readableBytesView) == onDisk)
+            }
+        }
+        // A Leaflet folder without the plugin.
+        let dir = NSTemporaryDirectory() + "gridwork-leaflet-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["leaflet.js", "leaflet.css"] {
+            try FileManager.default.copyItem(atPath: ConsoleAssets.debianLeaflet + "/" + name, toPath: dir + "/" + name)
+        }
+        let error = #expect(throws: ConsoleError.self) {
+            try ConsoleAssets.load(webRoot: Fixture.packageRoot + "/web", packagedLeaflet: dir)
+        }
+        #expect(error?.description.contains("apt-get install libjs-leaflet.markercluster") == true, "\(error?.description ?? "")")
+    }
+
     @Test("missing Leaflet or page: the error says what to install or give")
     func missingAssets() throws {
         let empty = NSTemporaryDirectory() + "gridwork-empty-\(UUID().uuidString)"

@@ -34,4 +34,21 @@ import Testing
             #expect(message.contains("--db /no/such/county.sqlite: no such file"), "\(message)")
         }
     }
+
+    /// `serve --tiles`: a BD-09 (Baidu) base map is refused with the reason, as are a template without {z}/{x}/{y} and
+    /// tiles with --no-console (checked before the database is opened; an existing file stands in for it).
+    @Test(arguments: [
+        (["--tiles", "https://t.example/{z}/{x}/{y}.png", "--tiles-datum", "bd09"], "their own tile grid"),
+        (["--tiles", "https://t.example/tile.png"], "needs {z}, {x} and {y}"),
+        (["--tiles", "https://t.example/{z}/{x}/{y}.png", "--no-console"], "does nothing with --no-console"),
+    ])
+    func serveRefusesBadTiles(extra: [String], expected: String) {
+        do {
+            _ = try GridworkCommand.parseAsRoot(["serve", "--db", #filePath] + extra)
+            Issue.record("serve accepted \(extra)")
+        } catch {
+            let message = GridworkCommand.message(for: error)
+            #expect(message.contains(expected), "\(message)")
+        }
+    }
 }

@@ -84,7 +84,14 @@ public enum AddressNormalizer {
     ]
     static let numeralUnits: [Unicode.Scalar: Int] = ["十": 10, "廿": 20, "卅": 30, "百": 100, "千": 1000]
 
-    static func isNumeral(_ s: Unicode.Scalar) -> Bool { numeralDigits[s] != nil || numeralUnits[s] != nil }
+    /// Whether `s` is a Chinese numeral (a switch: this runs on every scalar of every address).
+    static func isNumeral(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x96F6, 0x3007, 0x4E00, 0x4E8C, 0x4E24, 0x4E09, 0x56DB, 0x4E94, 0x516D, 0x4E03, 0x516B, 0x4E5D,  // 零〇一二两三四五六七八九
+             0x5341, 0x5EFF, 0x5345, 0x767E, 0x5343: true                                                    // 十廿卅百千
+        default: false
+        }
+    }
 
     /// Marks after which a run of numerals is a number (the first scalar of each mark; `单` only as `单元`).
     static let numberMarks: Set<Unicode.Scalar> = ["号", "幢", "栋", "座", "室", "组", "层", "楼", "队", "弄", "户", "房", "#", "-"]

@@ -100,8 +100,26 @@ public enum AddressParser {
     /// Every kind word, by its part.
     static let marksByPart: [AddressPart: [Mark]] = Dictionary(grouping: marksByFirst.values.joined(), by: \.part)
 
+    /// First scalars of kind words in the CJK block (U+4E00–U+9FFF), one bit each, so most positions are ruled out
+    /// without hashing.
+    static let markFirstBits: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: (0x9FFF - 0x4E00) / 64 + 1)
+        for s in marksByFirst.keys where s.value >= 0x4E00 && s.value <= 0x9FFF {
+            let k = Int(s.value - 0x4E00)
+            bits[k / 64] |= 1 << UInt64(k % 64)
+        }
+        return bits
+    }()
+
     /// The longest kind word starting at `i`, if any.
     static func mark(at i: Int, in text: [Unicode.Scalar]) -> Mark? {
+        let v = text[i].value
+        if v >= 0x4E00 && v <= 0x9FFF {
+            let k = Int(v - 0x4E00)
+            if markFirstBits[k / 64] & (1 << UInt64(k % 64)) == 0 { return nil }
+        } else if v != 0x23 {                                         // "#" is the one kind word outside the block
+            return nil
+        }
         guard let candidates = marksByFirst[text[i]] else { return nil }
         for m in candidates where i + m.word.count <= text.count {
             var ok = true

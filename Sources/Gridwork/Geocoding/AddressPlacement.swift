@@ -11,6 +11,13 @@ extension AddressMatcher {
     /// address lands where a point in that building would.
     public static func forBuildings(_ buildings: [Building], grids: [Grid],
                                     aliases: [String: String] = [:]) throws -> AddressMatcher? {
+        try forBuildings(buildings, grids: grids, aliases: aliases, pointsInside: [:])
+    }
+
+    /// As above, with points inside buildings already computed (`AddressPlacer` has one for every building), so no
+    /// footprint goes through PointOnSurface twice.
+    static func forBuildings(_ buildings: [Building], grids: [Grid], aliases: [String: String],
+                             pointsInside: [String: Position]) throws -> AddressMatcher? {
         let addressed = buildings.filter { $0.address != nil }
         guard !addressed.isEmpty else { return nil }
         var locator: GridLocator? = nil
@@ -21,7 +28,7 @@ extension AddressMatcher {
             var grid = b.gridID
             if grid == nil {
                 if locator == nil { locator = try GridLocator(grids: grids, buildings: []) }
-                let inside = try GEOSGeometry(b.geometry, context: context).pointOnSurface()
+                let inside = try pointsInside[b.buildingID] ?? GEOSGeometry(b.geometry, context: context).pointOnSurface()
                 grid = locator!.locate(inside).gridID
             }
             entries.append(AddressedBuilding(buildingID: b.buildingID, address: b.address!, gridID: grid))
@@ -39,12 +46,13 @@ public struct AddressPlacer: Sendable {
 
     /// Nil when no building carries an address.
     public init?(buildings: [Building], grids: [Grid], aliases: [String: String] = [:]) throws {
-        guard let matcher = try AddressMatcher.forBuildings(buildings, grids: grids, aliases: aliases) else { return nil }
         let context = GEOSContext()
         var points: [String: Position] = [:]
         for b in buildings where b.address != nil {
             points[b.buildingID] = try GEOSGeometry(b.geometry, context: context).pointOnSurface()
         }
+        guard let matcher = try AddressMatcher.forBuildings(buildings, grids: grids, aliases: aliases,
+                                                            pointsInside: points) else { return nil }
         self.matcher = matcher
         self.points = points
     }

@@ -63,14 +63,35 @@ public struct AddressMatch: Sendable, Hashable {
 public struct AddressMatcher: Sendable {
     struct Entry: Sendable {
         var building: AddressedBuilding
-        var parts: [AddressPart: String]
+        var parts: AddressParts
     }
 
+    /// A door plate: road and number, or village, group and number (a value, so a lookup builds no string).
+    struct PlateKey: Hashable, Sendable {
+        var onRoad: Bool
+        var name: String
+        var group: String
+        var number: String
+
+        static func == (a: PlateKey, b: PlateKey) -> Bool {
+            a.onRoad == b.onRoad && sameBytes(a.number, b.number) && sameBytes(a.name, b.name) && sameBytes(a.group, b.group)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(onRoad)
+            hashBytes(name, into: &hasher); hashBytes(group, into: &hasher); hashBytes(number, into: &hasher)
+        }
+    }
+
+    /// The parts whose names are looked up in the county's tables (and may be aliased or corrected).
+    static let namedParts: [AddressPart] = [.town, .community, .road, .poi]
+
     let entries: [Entry]
-    /// Door-plate key → entries.
-    let byPlate: [String: [Int]]
-    /// Name tables per part (town, community, road, poi): normalised name → present.
-    let names: [AddressPart: Set<String>]
+    /// Door plate → entries.
+    let byPlate: [PlateKey: [Int]]
+    /// Name tables per part, indexed by `AddressPart.index` (town, community, road, poi are filled): normalised name →
+    /// present.
+    let names: [Set<NameKey>]
     /// Community → the grids of its buildings and the towns it lies in.
     let communityGrids: [String: Set<String>]
     let communityTowns: [String: Set<String>]
@@ -78,9 +99,9 @@ public struct AddressMatcher: Sendable {
     let aliases: [String: String]
     /// For one-character corrections, per part: each name, and each name with one scalar of its stem deleted →
     /// the names it comes from (a deletion neighbourhood: two strings one edit apart share a key).
-    let nearNames: [AddressPart: [String: [String]]]
+    let nearNames: [[String: [String]]]
     /// The county's own administrative names (province, city, county), normalised; empty to skip the check.
-    let countyNames: Set<String>
+    let countyNames: Set<NameKey>
 
     /// Index `buildings`; `aliases` maps old or short names to official ones (any part: village, road, estate,
     /// town); `countyNames` are the names above the town that addresses in this county may carry (浙江省, 杭州市,
@@ -88,8 +109,8 @@ public struct AddressMatcher: Sendable {
     /// cannot be parsed into a door plate are listed in `unindexed`.
     public init(buildings: [AddressedBuilding], aliases: [String: String] = [:], countyNames: [String] = []) {
         var entries: [Entry] = []
-        var byPlate: [String: [Int]] = [:]
-        var names: [AddressPart: Set<String>] = [:]
+        var byPlate: [PlateKey: [Int]] = [:]
+        var names = [Set<NameKey>](repeating: [], count: AddressPart.ordered.count)
         var communityGrids: [String: Set<String>] = [:], communityTowns: [String: Set<String>] = [:]
         var unindexed: [String] = []
         var ownNames: Set<String> = []
@@ -99,7 +120,7 @@ public struct AddressMatcher: Sendable {
             guard p.issue == nil, let key = AddressMatcher.plateKey(p.parts) else { unindexed.append(b.buildingID); continue }
             byPlate[key, default: []].append(entries.count)
             entries.append(Entry(building: b, parts: p.parts))
-            for part in [AddressPart.town, .community, .road, .poi] { if let n = p[part] { names[part, default: []].insert(n) } }
+            for part in AddressMatcher.namedParts { if let n = p[part] { names[part.index].insert(NameKey(n)) } }
             if let c = p[.community] {
                 if let g = b.gridID { communityGrids[c, default: []].insert(g) }
                 if let t = p[.town] { communityTowns[c, default: []].insert(t) }
@@ -112,9 +133,10 @@ public struct AddressMatcher: Sendable {
         self.communityTowns = communityTowns
         self.aliases = Dictionary(aliases.map { (AddressNormalizer.normalizedString($0.key), AddressNormalizer.normalizedString($0.value)) },
                                   uniquingKeysWith: { a, _ in a })
-        self.countyNames = countyNames.isEmpty ? ownNames : Set(countyNames.map(AddressNormalizer.normalizedString))
-        var near: [AddressPart: [String: [String]]] = [:]
-        for (part, table) in names {
+        self.countyNames = Set((countyNames.isEmpty ? Array(ownNames) : countyNames.map(AddressNormalizer.normalizedString)).map(NameKey.init))
+        var near = [[String: [String]]](repeating: [:], count: AddressPart.ordered.count)
+        for part in AddressMatcher.namedParts {
+            let table = names[part.index].map(\.text)
             var keys: [String: [String]] = [:]
             for name in table {
                 let scalars = Array(name.unicodeScalars)
@@ -127,7 +149,7 @@ public struct AddressMatcher: Sendable {
                     keys[AddressParser.string(d), default: []].append(name)
                 }
             }
-            near[part] = keys
+            near[part.index] = keys
         }
         self.nearNames = near
         self.unindexed = unindexed
@@ -137,10 +159,12 @@ public struct AddressMatcher: Sendable {
     public let unindexed: [String]
 
     /// The door-plate key: road and number, or village, group and number.
-    static func plateKey(_ parts: [AddressPart: String]) -> String? {
+    static func plateKey(_ parts: AddressParts) -> PlateKey? {
         guard let number = parts[.roadno] else { return nil }
-        if let road = parts[.road] { return "R|" + road + "|" + number }
-        if let community = parts[.community] { return "C|" + community + "|" + (parts[.villageGroup] ?? "") + "|" + number }
+        if let road = parts[.road] { return PlateKey(onRoad: true, name: road, group: "", number: number) }
+        if let community = parts[.community] {
+            return PlateKey(onRoad: false, name: community, group: parts[.villageGroup] ?? "", number: number)
+        }
         return nil
     }
 
@@ -150,15 +174,16 @@ public struct AddressMatcher: Sendable {
         let parsed = AddressParser.parse(address)
         if let issue = parsed.issue { return .none(issue.description) }
         if !countyNames.isEmpty {
-            let foreign = parsed.administrativeNames.subtracting(countyNames)
+            var foreign: [String] = []
+            parsed.forEachAdministrativeName { if !countyNames.contains(NameKey($0)) { foreign.append($0) } }
             if !foreign.isEmpty {
                 return .none("names " + foreign.sorted().joined(separator: " ") + ", outside this county ("
-                             + countyNames.sorted().joined(separator: " ") + ")")
+                             + countyNames.map(\.text).sorted().joined(separator: " ") + ")")
             }
         }
         var q = parsed.parts
         var relaxed: [String] = []
-        for part in [AddressPart.town, .community, .road, .poi] {
+        for part in AddressMatcher.namedParts {
             guard let name = q[part] else { continue }
             switch resolve(name, part) {
             case .known: break
@@ -177,17 +202,18 @@ public struct AddressMatcher: Sendable {
         }
         // Same road or village name in several towns: what the address says about town and village must agree.
         var candidates = plate.filter { i in
-            let e = entries[i].parts
-            if let t = q[.town], let et = e[.town], t != et { return false }
-            if q[.road] != nil, let c = q[.community], let ec = e[.community], c != ec { return false }
+            if let t = q[.town], let et = entries[i].parts[.town], !sameBytes(t, et) { return false }
+            if q[.road] != nil, let c = q[.community], let ec = entries[i].parts[.community], !sameBytes(c, ec) { return false }
             return true
         }
         if candidates.isEmpty {
             let towns = Set(plate.compactMap { entries[$0].parts[.town] }).sorted().joined(separator: " ")
             return .none("\(doorPlate(q)) is in \(towns), not in " + [q[.town], q[.community]].compactMap { $0 }.joined())
         }
-        let plateTowns = Set(candidates.compactMap { entries[$0].parts[.town] })
-        if plateTowns.count > 1 {
+        // Several towns behind one door plate: a set is built only then (this runs for every address).
+        let firstTown = candidates.lazy.compactMap { self.entries[$0].parts[.town] }.first
+        if let firstTown, candidates.contains(where: { entries[$0].parts[.town].map { !sameBytes($0, firstTown) } ?? false }) {
+            let plateTowns = Set(candidates.compactMap { entries[$0].parts[.town] })
             return ambiguous(candidates, q, "\(doorPlate(q)) is in several towns (" + plateTowns.sorted().joined(separator: " ")
                              + "); give the town")
         }
@@ -216,17 +242,21 @@ public struct AddressMatcher: Sendable {
             m.status = .roadNumber; m.score = 0.8
             relaxed.append("building part not given; the door plate has one building")
         }
-        // The county's own names (省, 市, 县) are not part of the door plate: the county check above covered them.
-        let administrative: Set<AddressPart> = [.prov, .city, .district]
-        let missing = e.parts.keys.filter { q[$0] == nil && $0 != .houseno && !administrative.contains($0) }.sorted()
-        let contradicting = q.keys.filter { p in
-            ![.cellno, .floorno, .roomno].contains(p) && !administrative.contains(p) && e.parts[p] != nil && e.parts[p] != q[p]
+        // The county's own names (省, 市, 县) are not part of the door plate: the county check above covered them; unit,
+        // floor and room are below it. So only town … building are compared, and the lists are built only when a
+        // part is missing, differs or is extra.
+        var missing: [AddressPart] = [], contradicting: [AddressPart] = [], extra: [AddressPart] = []
+        for part in AddressMatcher.doorPlateParts {
+            switch (e.parts[part], q[part]) {
+            case (.some, .none) where part != .houseno: missing.append(part)
+            case (.some(let a), .some(let b)) where a != b: contradicting.append(part)
+            case (.none, .some): extra.append(part)
+            default: break
+            }
         }
-        // Unit, floor and room are below the door plate; the county's own higher names were checked above.
-        let extra = q.keys.filter { e.parts[$0] == nil && ![.cellno, .floorno, .roomno, .prov, .city, .district].contains($0) }
         if !missing.isEmpty { relaxed.append("not given: " + missing.map(\.rawValue).joined(separator: ", ")) }
-        if !contradicting.isEmpty { relaxed.append("differs: " + contradicting.sorted().map(\.rawValue).joined(separator: ", ")) }
-        if !extra.isEmpty { relaxed.append("not on the door plate: " + extra.sorted().map(\.rawValue).joined(separator: ", ")) }
+        if !contradicting.isEmpty { relaxed.append("differs: " + contradicting.map(\.rawValue).joined(separator: ", ")) }
+        if !extra.isEmpty { relaxed.append("not on the door plate: " + extra.map(\.rawValue).joined(separator: ", ")) }
         if m.status == .building && relaxed.isEmpty && parsed.parts == q {
             m.status = .exact; m.score = 1
         } else if m.status == .building {
@@ -236,9 +266,12 @@ public struct AddressMatcher: Sendable {
         return m
     }
 
-    func villageLevel(_ q: [AddressPart: String], parsed: ParsedAddress, relaxed: [String]) -> AddressMatch {
+    /// The parts compared between an address and its building: town down to the building, in order.
+    static let doorPlateParts: [AddressPart] = AddressPart.ordered.filter { $0 >= .town && $0 <= .houseno }
+
+    func villageLevel(_ q: AddressParts, parsed: ParsedAddress, relaxed: [String]) -> AddressMatch {
         let why = q[.roadno] == nil ? "no door-plate number" : "no door plate \(doorPlate(q)) in the county"
-        guard let community = q[.community], names[.community]?.contains(community) == true else {
+        guard let community = q[.community], names[AddressPart.community.index].contains(NameKey(community)) else {
             return .none(why + (q[.community].map { "; village \($0) not known" } ?? "")
                          + (relaxed.isEmpty ? "" : "; " + relaxed.joined(separator: "; ")))
         }
@@ -257,13 +290,13 @@ public struct AddressMatcher: Sendable {
                                 .joined(separator: "; "))
     }
 
-    func ambiguous(_ candidates: [Int], _ q: [AddressPart: String], _ reason: String) -> AddressMatch {
+    func ambiguous(_ candidates: [Int], _ q: AddressParts, _ reason: String) -> AddressMatch {
         let communities = Set(candidates.compactMap { entries[$0].parts[.community] })
         return AddressMatch(status: .ambiguous, score: 0.3, community: communities.count == 1 ? communities.first : nil,
                             candidates: candidates.map { entries[$0].building.buildingID }.sorted(), reason: reason)
     }
 
-    func doorPlate(_ q: [AddressPart: String]) -> String {
+    func doorPlate(_ q: AddressParts) -> String {
         (q[.road] ?? (q[.community] ?? "") + (q[.villageGroup].map { $0 + "组" } ?? "")) + (q[.roadno].map { $0 + "号" } ?? "")
     }
 
@@ -272,13 +305,14 @@ public struct AddressMatcher: Sendable {
     enum Resolution { case known, alias(String), corrected(String), unknown }
 
     func resolve(_ name: String, _ part: AddressPart) -> Resolution {
-        let table = names[part] ?? []
-        if table.contains(name) { return .known }
-        if let official = aliases[name], table.contains(official) { return .alias(official) }
+        let table = names[part.index]
+        if table.contains(NameKey(name)) { return .known }
+        if let official = aliases[name], table.contains(NameKey(official)) { return .alias(official) }
         // One character away, with the same kind word, and only one such name: a slip, corrected.
         let scalars = Array(name.unicodeScalars)
         let suffix = AddressMatcher.kindWord(scalars, part)
-        guard scalars.count - suffix >= 2, let near = nearNames[part] else { return .unknown }
+        let near = nearNames[part.index]
+        guard scalars.count - suffix >= 2, !near.isEmpty else { return .unknown }
         var candidates = Set(near[name] ?? [])
         for i in 0..<(scalars.count - suffix) {
             var d = scalars

@@ -11,7 +11,7 @@ public enum AddressNormalizer {
     /// The normalised text of `address`, as scalars.
     public static func normalize(_ address: String) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
-        out.reserveCapacity(address.unicodeScalars.count)
+        out.reserveCapacity(address.utf8.count)                      // a bound: counting scalars is a walk of its own
         for s in address.unicodeScalars {
             if let t = halfWidthAndSimplified(s) { out.append(t) }
         }
@@ -20,9 +20,7 @@ public enum AddressNormalizer {
 
     /// The normalised text of `address`.
     public static func normalizedString(_ address: String) -> String {
-        var s = String.UnicodeScalarView()
-        s.append(contentsOf: normalize(address))
-        return String(s)
+        AddressParser.string(normalize(address))
     }
 
     /// One scalar after width folding, upper-casing and simplification; nil for what is dropped.
@@ -47,8 +45,23 @@ public enum AddressNormalizer {
         default: break
         }
         let scalar = Unicode.Scalar(v)!
+        if v >= 0x4E00 && v <= 0x9FFF {
+            // Most characters are simplified already: one bit says so without hashing.
+            let k = Int(v - 0x4E00)
+            if traditionalBits[k / 64] & (1 << UInt64(k % 64)) == 0 { return scalar }
+        }
         return simplified[scalar] ?? scalar
     }
+
+    /// The traditional characters of `simplified` in the CJK block (U+4E00–U+9FFF), one bit each.
+    static let traditionalBits: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: (0x9FFF - 0x4E00) / 64 + 1)
+        for s in simplified.keys where s.value >= 0x4E00 && s.value <= 0x9FFF {
+            let k = Int(s.value - 0x4E00)
+            bits[k / 64] |= 1 << UInt64(k % 64)
+        }
+        return bits
+    }()
 
     /// Traditional → simplified for characters that occur in Chinese addresses: administrative and road words,
     /// building words, and the common characters of place and estate names.

@@ -6,7 +6,7 @@ public struct ParsedAddress: Sendable, Hashable {
     public var normalized: String
     /// The parts found, each normalised: names keep their kind word (`新安江街道`, `府东社区`, `严州大道`, `锦绣花园`);
     /// numbers are bare (`roadno` "18" or "12-1", `houseno` "3", `cellno` "2", `roomno` "501").
-    public var parts: [AddressPart: String]
+    public var parts: AddressParts
     /// Pieces no rule placed, in order (a second, different village name; words between parts).
     public var unparsed: [String]
     /// Why the address could not be parsed at all; nil when it was.
@@ -18,6 +18,13 @@ public struct ParsedAddress: Sendable, Hashable {
     /// tell a prefecture (杭州市) from a county-level city (建德市), so matchers compare these as one set.
     public var administrativeNames: Set<String> {
         Set([parts[.prov], parts[.city], parts[.district]].compactMap { $0 })
+    }
+
+    /// Calls `body` with each administrative name (`prov`, `city`, `district`) that is set, without building a set.
+    @inlinable public func forEachAdministrativeName(_ body: (String) throws -> Void) rethrows {
+        if let n = parts[.prov] { try body(n) }
+        if let n = parts[.city], n != parts[.prov] { try body(n) }
+        if let n = parts[.district], n != parts[.prov], n != parts[.city] { try body(n) }
     }
 }
 
@@ -55,11 +62,11 @@ public enum AddressParser {
 
     public static func parse(_ address: String) -> ParsedAddress {
         let text = AddressNormalizer.normalize(address)
-        var result = ParsedAddress(original: address, normalized: string(text), parts: [:], unparsed: [], issue: nil)
+        var result = ParsedAddress(original: address, normalized: string(text), parts: AddressParts(), unparsed: [], issue: nil)
         if text.isEmpty { result.issue = .empty; return result }
         if text.count > maximumLength { result.issue = .tooLong(text.count); return result }
         let segments = split(text)
-        place(segments, into: &result)
+        place(segments, text, into: &result)
         if result.parts.isEmpty { result.issue = .unrecognised }
         return result
     }
@@ -137,16 +144,31 @@ public enum AddressParser {
 
     // MARK: Splitting
 
-    /// A piece of the address: its text (with the kind word) and the kind word's part, nil for an unlabelled piece.
+    /// A piece of the address: where its text lies (with the kind word) and the kind word's part, nil for an
+    /// unlabelled piece. Only a 附号 (`12号附1` → "12-1") has text of its own; every other piece is a range of the
+    /// normalised address, so splitting copies nothing.
     struct Segment {
-        var text: [Unicode.Scalar]
+        var range: Range<Int>
         var mark: Mark?
+        /// The door-plate number with its 附号, when the piece has one.
+        var annexed: [Unicode.Scalar]? = nil
+
+        /// The piece's text, with its kind word.
+        func text(_ all: [Unicode.Scalar]) -> ArraySlice<Unicode.Scalar> {
+            if let annexed { return annexed[...] }
+            return all[range]
+        }
+
         /// For a number part: the number without its word.
-        var number: [Unicode.Scalar] { Array(text.prefix(text.count - (mark?.word.count ?? 0))) }
+        func number(_ all: [Unicode.Scalar]) -> ArraySlice<Unicode.Scalar> {
+            let t = text(all)
+            return t.prefix(t.count - (mark?.word.count ?? 0))
+        }
     }
 
     static func split(_ text: [Unicode.Scalar]) -> [Segment] {
         var segments: [Segment] = []
+        segments.reserveCapacity(8)
         var start = 0, i = 0
         while i < text.count {
             guard let m = mark(at: i, in: text) else { i += 1; continue }
@@ -159,13 +181,13 @@ public enum AddressParser {
                     n -= 1
                 }
                 if n == i { i += 1; continue }                        // "门号": no number, not a number part
-                if n > start { segments.append(Segment(text: Array(text[start..<n]), mark: nil)) }
+                if n > start { segments.append(Segment(range: start..<n, mark: nil)) }
                 var j = end
                 if m.part == .roadno { j = annexNumber(text, from: end) }
-                var seg = Segment(text: Array(text[n..<end]), mark: m)
+                var seg = Segment(range: n..<end, mark: m)
                 if j > end {                                          // 12号附1 → 12-1号
                     let annex = text[end..<j].filter { $0 >= "0" && $0 <= "9" }
-                    seg.text = Array(text[n..<i]) + ["-"] + annex + m.word
+                    seg.annexed = Array(text[n..<i]) + ["-"] + annex + m.word
                 }
                 segments.append(seg)
                 start = j; i = j
@@ -174,11 +196,11 @@ public enum AddressParser {
                 if i == start || (end < text.count && mark(at: end, in: text).map({ !$0.part.isNumber }) == true) {
                     i += 1; continue
                 }
-                segments.append(Segment(text: Array(text[start..<end]), mark: m))
+                segments.append(Segment(range: start..<end, mark: m))
                 start = end; i = end
             }
         }
-        if start < text.count { segments.append(Segment(text: Array(text[start...]), mark: nil)) }
+        if start < text.count { segments.append(Segment(range: start..<text.count, mark: nil)) }
         return segments
     }
 
@@ -196,16 +218,21 @@ public enum AddressParser {
 
     static let municipalities: Set<String> = ["北京市", "上海市", "天津市", "重庆市"]
 
-    static func place(_ segments: [Segment], into result: inout ParsedAddress) {
+    static func place(_ segments: [Segment], _ text: [Unicode.Scalar], into result: inout ParsedAddress) {
         var last: AddressPart? = nil
         for (index, seg) in segments.enumerated() {
             guard let m = seg.mark else {
-                if let placed = placeUnlabelled(seg.text, next: segments[(index + 1)...].first?.mark?.part, last: last,
+                if let placed = placeUnlabelled(seg.text(text), next: segments[(index + 1)...].first?.mark?.part, last: last,
                                                 into: &result) { last = placed }
                 continue
             }
             var part = m.part
-            var value = m.part.isNumber ? string(seg.number) : string(seg.text)
+            var value: String
+            switch m.part {
+            case .community: value = communityName(seg.text(text))
+            case .town: value = townName(seg.text(text))
+            default: value = m.part.isNumber ? string(seg.number(text)) : string(seg.text(text))
+            }
             if m.ambiguousCity {
                 if municipalities.contains(value) {
                     set(.prov, value, &result); part = .city
@@ -213,15 +240,13 @@ public enum AddressParser {
                     // 市 followed by another county-level name (区, 县, 旗, 市) is the prefecture.
                     if result.parts[.city] == value || result.parts[.district] == value { continue }   // repeated
                     let laterCounty = segments[(index + 1)...].prefix(while: { $0.mark.map { $0.part <= .district } ?? false })
-                        .contains { ($0.mark!.part == .district || $0.mark!.ambiguousCity) && $0.text != seg.text }
+                        .contains { ($0.mark!.part == .district || $0.mark!.ambiguousCity) && $0.text(text) != seg.text(text) }
                     part = laterCounty || result.parts[.district] != nil ? .city : .district
                     if part == .city && result.parts[.city] != nil && result.parts[.city] != value { part = .district }
                 }
             }
             switch part {
-            case .community: value = communityName(value)
-            case .town: value = townName(value)
-            case .road where m.word == ["弄"] && seg.text.dropLast().allSatisfy(isNumberScalar):
+            case .road where m.word == ["弄"] && seg.text(text).dropLast().allSatisfy(isNumberScalar):
                 // 长乐路123弄: the lane number belongs to its road.
                 if let road = result.parts[.road] { result.parts[.road] = road + value; last = .road; continue }
             default: break
@@ -241,11 +266,11 @@ public enum AddressParser {
     }
 
     /// A piece with no kind word, read from where it stands; returns the last part it set, nil when unparsed.
-    static func placeUnlabelled(_ text: [Unicode.Scalar], next: AddressPart?, last: AddressPart?,
+    static func placeUnlabelled(_ text: ArraySlice<Unicode.Scalar>, next: AddressPart?, last: AddressPart?,
                                 into result: inout ParsedAddress) -> AddressPart? {
         let value = string(text)
         if text.allSatisfy(isNumberScalar) && text.contains(where: { $0 >= "0" && $0 <= "9" }) {
-            let numbers = text.split(separator: "-", omittingEmptySubsequences: true).map { string(Array($0)) }
+            let numbers = text.split(separator: "-", omittingEmptySubsequences: true).map { string($0) }
             let inEstate = result.parts[.houseno] != nil || result.parts[.cellno] != nil || result.parts[.floorno] != nil
             if next == nil && !numbers.isEmpty {
                 if numbers.count == 3 && result.parts[.houseno] == nil {
@@ -284,30 +309,52 @@ public enum AddressParser {
         return nil
     }
 
-    /// `府东社区居委会` / `府东居委会` → `府东社区`; `东山村村委会` / `东山村民委员会` → `东山村`.
-    static func communityName(_ value: String) -> String {
-        for suffix in ["社区居委会", "居民委员会", "居委会"] where value.hasSuffix(suffix) && value.count > suffix.count {
-            let base = String(value.dropLast(suffix.count))
-            return base.hasSuffix("社区") ? base : base + "社区"
+    /// `府东社区居委会` / `府东居委会` → `府东社区`; `东山村村委会` / `东山村民委员会` → `东山村`. On scalars: a name's kind
+    /// word is checked for every village of every address, and `String`'s character view costs more than the parse.
+    static func communityName(_ value: ArraySlice<Unicode.Scalar>) -> String {
+        for suffix in communitySuffixes where value.count > suffix.count && value.suffix(suffix.count).elementsEqual(suffix) {
+            let base = value.dropLast(suffix.count)
+            return base.suffix(2).elementsEqual(["社", "区"]) ? string(base) : string(base + ["社", "区"])
         }
-        for suffix in ["村民委员会", "村委会"] where value.hasSuffix(suffix) && value.count > suffix.count {
-            let base = String(value.dropLast(suffix.count))
-            return base.hasSuffix("村") ? base : base + "村"
+        for suffix in villageSuffixes where value.count > suffix.count && value.suffix(suffix.count).elementsEqual(suffix) {
+            let base = value.dropLast(suffix.count)
+            return base.last == "村" ? string(base) : string(base + ["村"])
         }
-        return value
+        return string(value)
     }
+
+    static let communitySuffixes = ["社区居委会", "居民委员会", "居委会"].map { Array($0.unicodeScalars) }
+    static let villageSuffixes = ["村民委员会", "村委会"].map { Array($0.unicodeScalars) }
+    static let townSuffixes = ["街道办事处", "街道办"].map { Array($0.unicodeScalars) }
 
     /// `新安江街道办事处` / `新安江街道办` → `新安江街道`.
-    static func townName(_ value: String) -> String {
-        for suffix in ["街道办事处", "街道办"] where value.hasSuffix(suffix) && value.count > suffix.count {
-            return String(value.dropLast(suffix.count)) + "街道"
+    static func townName(_ value: ArraySlice<Unicode.Scalar>) -> String {
+        for suffix in townSuffixes where value.count > suffix.count && value.suffix(suffix.count).elementsEqual(suffix) {
+            return string(value.dropLast(suffix.count) + ["街", "道"])
         }
-        return value
+        return string(value)
     }
 
-    static func string(_ scalars: some Sequence<Unicode.Scalar>) -> String {
-        var s = String.UnicodeScalarView()
-        s.append(contentsOf: scalars)
-        return String(s)
+    /// The text of `scalars`, encoded straight to UTF-8 (most parts are short enough for a small, unallocated string).
+    static func string(_ scalars: some Collection<Unicode.Scalar>) -> String {
+        let capacity = scalars.count * 4
+        return String(unsafeUninitializedCapacity: capacity) { buffer in
+            var n = 0
+            for s in scalars {
+                let v = s.value
+                if v < 0x80 {
+                    buffer[n] = UInt8(v); n += 1
+                } else if v < 0x800 {
+                    buffer[n] = UInt8(0xC0 | (v >> 6)); buffer[n + 1] = UInt8(0x80 | (v & 0x3F)); n += 2
+                } else if v < 0x10000 {
+                    buffer[n] = UInt8(0xE0 | (v >> 12)); buffer[n + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                    buffer[n + 2] = UInt8(0x80 | (v & 0x3F)); n += 3
+                } else {
+                    buffer[n] = UInt8(0xF0 | (v >> 18)); buffer[n + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                    buffer[n + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); buffer[n + 3] = UInt8(0x80 | (v & 0x3F)); n += 4
+                }
+            }
+            return n
+        }
     }
 }

@@ -34,9 +34,30 @@ public enum AddressPart: String, Sendable, CaseIterable, Codable, Comparable {
     /// The room (室 / 房 / 户): "501".
     case roomno
 
-    public static func < (a: AddressPart, b: AddressPart) -> Bool { a.order < b.order }
+    public static func < (a: AddressPart, b: AddressPart) -> Bool { a.index < b.index }
 
-    private var order: Int { AddressPart.allCases.firstIndex(of: self)! }
+    /// The part's place in the order above, 0 (`prov`) to 12 (`roomno`): a switch, not a search, since parsing and
+    /// matching compare parts for every address.
+    @inlinable public var index: Int {
+        switch self {
+        case .prov: 0
+        case .city: 1
+        case .district: 2
+        case .town: 3
+        case .community: 4
+        case .villageGroup: 5
+        case .road: 6
+        case .roadno: 7
+        case .poi: 8
+        case .houseno: 9
+        case .cellno: 10
+        case .floorno: 11
+        case .roomno: 12
+        }
+    }
+
+    /// The parts in order (`allCases` as a constant array, without the protocol's indirection).
+    public static let ordered: [AddressPart] = allCases
 
     /// Whether the part's value is a number-like label ("18", "12-1", "A") rather than a name.
     public var isNumber: Bool {
@@ -45,4 +66,72 @@ public enum AddressPart: String, Sendable, CaseIterable, Codable, Comparable {
         default: false
         }
     }
+}
+
+/// The parts of one address, one optional value per `AddressPart`, stored inline (no dictionary: hashing a part's
+/// name for every lookup cost more than the rest of the parse).
+public struct AddressParts: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
+    @usableFromInline var values: InlineArray<13, String?>
+
+    public init() { values = InlineArray(repeating: nil) }
+
+    public init(dictionaryLiteral elements: (AddressPart, String)...) {
+        self.init()
+        for (part, value) in elements { self[part] = value }
+    }
+
+    @inlinable public subscript(part: AddressPart) -> String? {
+        get { values[part.index] }
+        set { values[part.index] = newValue }
+    }
+
+    /// Whether no part is set.
+    public var isEmpty: Bool {
+        for i in 0..<13 where values[i] != nil { return false }
+        return true
+    }
+
+    /// The parts that are set, in order.
+    public var keys: [AddressPart] { AddressPart.ordered.filter { values[$0.index] != nil } }
+
+    public func makeIterator() -> some IteratorProtocol<(part: AddressPart, value: String)> {
+        AddressPart.ordered.lazy.compactMap { part in self.values[part.index].map { (part: part, value: $0) } }.makeIterator()
+    }
+
+    public static func == (a: AddressParts, b: AddressParts) -> Bool {
+        for i in 0..<13 where a.values[i] != b.values[i] { return false }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for i in 0..<13 { hasher.combine(values[i]) }
+    }
+
+    public var description: String {
+        "[" + map { "\($0.part.rawValue): \($0.value)" }.joined(separator: ", ") + "]"
+    }
+}
+
+/// A name as a dictionary key, hashed and compared by its UTF-8 bytes. Every name the matcher looks up has passed
+/// through `AddressNormalizer`, so byte equality is the equality wanted; `String`'s own hashing and `==` normalise
+/// non-ASCII text to NFC on every call, which for Chinese names cost more than the rest of a lookup.
+struct NameKey: Hashable, Sendable {
+    var text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: NameKey, b: NameKey) -> Bool { sameBytes(a.text, b.text) }
+
+    func hash(into hasher: inout Hasher) { hashBytes(text, into: &hasher) }
+}
+
+@inline(__always) func sameBytes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && x.elementsEqual(y) } }
+}
+
+@inline(__always) func hashBytes(_ s: String, into hasher: inout Hasher) {
+    var s = s
+    s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    hasher.combine(0xFF as UInt8)                                    // terminator: ("ab", "c") ≠ ("a", "bc")
 }

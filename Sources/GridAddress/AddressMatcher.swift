@@ -69,29 +69,45 @@ public struct AddressMatcher: Sendable {
     /// A door plate: road and number, or village, group and number (a value, so a lookup builds no string).
     struct PlateKey: Hashable, Sendable {
         var onRoad: Bool
-        var name: String
+        /// The road's or the village's id in `names`.
+        var name: Int32
         var group: String
         var number: String
 
         static func == (a: PlateKey, b: PlateKey) -> Bool {
-            a.onRoad == b.onRoad && sameBytes(a.number, b.number) && sameBytes(a.name, b.name) && sameBytes(a.group, b.group)
+            a.name == b.name && a.onRoad == b.onRoad && sameBytes(a.number, b.number) && sameBytes(a.group, b.group)
         }
 
         func hash(into hasher: inout Hasher) {
-            hasher.combine(onRoad)
-            hashBytes(name, into: &hasher); hashBytes(group, into: &hasher); hashBytes(number, into: &hasher)
+            hasher.combine(name); hasher.combine(onRoad)
+            hashBytes(group, into: &hasher); hashBytes(number, into: &hasher)
         }
+    }
+
+    /// The ids of an address's or a building's named parts (town, community, road, poi, in `namedParts` order):
+    /// `notGiven`, `unknown` (named, but no such name in the county), or the name's id in `names`.
+    struct NameIDs: Sendable {
+        static let notGiven: Int32 = -1
+        static let unknown: Int32 = -2
+        var ids: InlineArray<4, Int32> = InlineArray(repeating: notGiven)
+        subscript(slot: Int) -> Int32 { get { ids[slot] } set { ids[slot] = newValue } }
     }
 
     /// The parts whose names are looked up in the county's tables (and may be aliased or corrected).
     static let namedParts: [AddressPart] = [.town, .community, .road, .poi]
 
     let entries: [Entry]
-    /// Door plate → entries.
-    let byPlate: [PlateKey: [Int]]
-    /// Name tables per part, indexed by `AddressPart.index` (town, community, road, poi are filled): normalised name →
-    /// present.
-    let names: [Set<NameKey>]
+    /// Per entry, the ids of its named parts, and its building part: the candidates behind a door plate are chosen
+    /// from these small arrays without touching the entries themselves (a cache miss each).
+    let entryNames: [NameIDs]
+    let entryHouse: [String?]
+    /// Door plate → a range of `plateEntries`, the entries behind that door plate.
+    let byPlate: [PlateKey: PlateRange]
+    let plateEntries: [Int32]
+    /// Name tables per named part (slots of `namedParts`): normalised name → its id.
+    let names: [[NameKey: Int32]]
+
+    struct PlateRange: Sendable { var start: Int32; var count: Int32 }
     /// Community → the grids of its buildings and the towns it lies in.
     let communityGrids: [String: Set<String>]
     let communityTowns: [String: Set<String>]
@@ -109,34 +125,56 @@ public struct AddressMatcher: Sendable {
     /// cannot be parsed into a door plate are listed in `unindexed`.
     public init(buildings: [AddressedBuilding], aliases: [String: String] = [:], countyNames: [String] = []) {
         var entries: [Entry] = []
-        var byPlate: [PlateKey: [Int]] = [:]
-        var names = [Set<NameKey>](repeating: [], count: AddressPart.ordered.count)
+        var plates: [PlateKey: [Int32]] = [:]
+        var names = [[NameKey: Int32]](repeating: [:], count: AddressMatcher.namedParts.count)
+        var entryNames: [NameIDs] = [], entryHouse: [String?] = []
         var communityGrids: [String: Set<String>] = [:], communityTowns: [String: Set<String>] = [:]
         var unindexed: [String] = []
         var ownNames: Set<String> = []
         for b in buildings {
             let p = AddressParser.parse(b.address)
             ownNames.formUnion(p.administrativeNames)
-            guard p.issue == nil, let key = AddressMatcher.plateKey(p.parts) else { unindexed.append(b.buildingID); continue }
-            byPlate[key, default: []].append(entries.count)
+            guard p.issue == nil, p[.roadno] != nil, p[.road] != nil || p[.community] != nil else {
+                unindexed.append(b.buildingID); continue
+            }
+            var ids = NameIDs()
+            for (slot, part) in AddressMatcher.namedParts.enumerated() {
+                guard let n = p[part] else { continue }
+                let fresh = Int32(names[slot].count)
+                ids[slot] = names[slot][NameKey(n), default: fresh]
+                names[slot][NameKey(n)] = ids[slot]
+            }
+            let key = AddressMatcher.plateKey(p.parts, ids)!
+            plates[key, default: []].append(Int32(entries.count))
             entries.append(Entry(building: b, parts: p.parts))
-            for part in AddressMatcher.namedParts { if let n = p[part] { names[part.index].insert(NameKey(n)) } }
+            entryNames.append(ids)
+            entryHouse.append(p[.houseno])
             if let c = p[.community] {
                 if let g = b.gridID { communityGrids[c, default: []].insert(g) }
                 if let t = p[.town] { communityTowns[c, default: []].insert(t) }
             }
         }
         self.entries = entries
+        self.entryNames = entryNames
+        self.entryHouse = entryHouse
+        var byPlate: [PlateKey: PlateRange] = [:], plateEntries: [Int32] = []
+        byPlate.reserveCapacity(plates.count)
+        plateEntries.reserveCapacity(entries.count)
+        for (key, list) in plates {
+            byPlate[key] = PlateRange(start: Int32(plateEntries.count), count: Int32(list.count))
+            plateEntries.append(contentsOf: list)
+        }
         self.byPlate = byPlate
+        self.plateEntries = plateEntries
         self.names = names
         self.communityGrids = communityGrids
         self.communityTowns = communityTowns
         self.aliases = Dictionary(aliases.map { (AddressNormalizer.normalizedString($0.key), AddressNormalizer.normalizedString($0.value)) },
                                   uniquingKeysWith: { a, _ in a })
         self.countyNames = Set((countyNames.isEmpty ? Array(ownNames) : countyNames.map(AddressNormalizer.normalizedString)).map(NameKey.init))
-        var near = [[String: [String]]](repeating: [:], count: AddressPart.ordered.count)
-        for part in AddressMatcher.namedParts {
-            let table = names[part.index].map(\.text)
+        var near = [[String: [String]]](repeating: [:], count: AddressMatcher.namedParts.count)
+        for (slot, part) in AddressMatcher.namedParts.enumerated() {
+            let table = names[slot].keys.map(\.text)
             var keys: [String: [String]] = [:]
             for name in table {
                 let scalars = Array(name.unicodeScalars)
@@ -149,7 +187,7 @@ public struct AddressMatcher: Sendable {
                     keys[AddressParser.string(d), default: []].append(name)
                 }
             }
-            near[part.index] = keys
+            near[slot] = keys
         }
         self.nearNames = near
         self.unindexed = unindexed
@@ -158,15 +196,21 @@ public struct AddressMatcher: Sendable {
     /// Buildings whose address has no door plate the matcher can use (no road or village number).
     public let unindexed: [String]
 
-    /// The door-plate key: road and number, or village, group and number.
-    static func plateKey(_ parts: AddressParts) -> PlateKey? {
+    /// The door-plate key: road and number, or village, group and number; nil when the address has no door plate or
+    /// names a road or village the county does not have.
+    static func plateKey(_ parts: AddressParts, _ ids: NameIDs) -> PlateKey? {
         guard let number = parts[.roadno] else { return nil }
-        if let road = parts[.road] { return PlateKey(onRoad: true, name: road, group: "", number: number) }
-        if let community = parts[.community] {
-            return PlateKey(onRoad: false, name: community, group: parts[.villageGroup] ?? "", number: number)
+        if parts[.road] != nil {
+            return ids[roadSlot] >= 0 ? PlateKey(onRoad: true, name: ids[roadSlot], group: "", number: number) : nil
+        }
+        if parts[.community] != nil {
+            return ids[communitySlot] >= 0
+                ? PlateKey(onRoad: false, name: ids[communitySlot], group: parts[.villageGroup] ?? "", number: number) : nil
         }
         return nil
     }
+
+    static let townSlot = 0, communitySlot = 1, roadSlot = 2, poiSlot = 3
 
     // MARK: Matching
 
@@ -182,48 +226,60 @@ public struct AddressMatcher: Sendable {
             }
         }
         var q = parsed.parts
+        var ids = NameIDs()
         var relaxed: [String] = []
-        for part in AddressMatcher.namedParts {
+        for (slot, part) in AddressMatcher.namedParts.enumerated() {
             guard let name = q[part] else { continue }
-            switch resolve(name, part) {
-            case .known: break
-            case .alias(let official):
-                q[part] = official; relaxed.append("\(name) is an old or short name of \(official)")
-            case .corrected(let official):
-                q[part] = official; relaxed.append("\(name) read as \(official)")
+            switch resolve(name, slot: slot, part) {
+            case .known(let id): ids[slot] = id
+            case .alias(let official, let id):
+                q[part] = official; ids[slot] = id; relaxed.append("\(name) is an old or short name of \(official)")
+            case .corrected(let official, let id):
+                q[part] = official; ids[slot] = id; relaxed.append("\(name) read as \(official)")
             case .unknown:
-                if part == .poi { q[part] = nil; relaxed.append("estate \(name) not known, ignored") }
+                ids[slot] = NameIDs.unknown
+                if part == .poi { q[part] = nil; ids[slot] = NameIDs.notGiven; relaxed.append("estate \(name) not known, ignored") }
             }
         }
         if !parsed.unparsed.isEmpty { relaxed.append("ignored: " + parsed.unparsed.joined(separator: " ")) }
 
-        guard let key = AddressMatcher.plateKey(q), let plate = byPlate[key] else {
+        guard let key = AddressMatcher.plateKey(q, ids), let range = byPlate[key] else {
             return villageLevel(q, parsed: parsed, relaxed: relaxed)
         }
+        let plate = plateEntries[Int(range.start)..<Int(range.start + range.count)]
         // Same road or village name in several towns: what the address says about town and village must agree.
-        var candidates = plate.filter { i in
-            if let t = q[.town], let et = entries[i].parts[.town], !sameBytes(t, et) { return false }
-            if q[.road] != nil, let c = q[.community], let ec = entries[i].parts[.community], !sameBytes(c, ec) { return false }
-            return true
+        let (town, community) = (ids[AddressMatcher.townSlot], ids[AddressMatcher.communitySlot])
+        var candidates: [Int] = []
+        candidates.reserveCapacity(plate.count)
+        for i in plate {
+            let e = entryNames[Int(i)]
+            if town != NameIDs.notGiven, e[AddressMatcher.townSlot] != NameIDs.notGiven, e[AddressMatcher.townSlot] != town { continue }
+            if q[.road] != nil, community != NameIDs.notGiven, e[AddressMatcher.communitySlot] != NameIDs.notGiven,
+               e[AddressMatcher.communitySlot] != community { continue }
+            candidates.append(Int(i))
         }
         if candidates.isEmpty {
-            let towns = Set(plate.compactMap { entries[$0].parts[.town] }).sorted().joined(separator: " ")
+            let towns = Set(plate.compactMap { entries[Int($0)].parts[.town] }).sorted().joined(separator: " ")
             return .none("\(doorPlate(q)) is in \(towns), not in " + [q[.town], q[.community]].compactMap { $0 }.joined())
         }
-        // Several towns behind one door plate: a set is built only then (this runs for every address).
-        let firstTown = candidates.lazy.compactMap { self.entries[$0].parts[.town] }.first
-        if let firstTown, candidates.contains(where: { entries[$0].parts[.town].map { !sameBytes($0, firstTown) } ?? false }) {
+        // Several towns behind one door plate (a set is built only then: this runs for every address).
+        let firstTown = candidates.lazy.map { self.entryNames[$0][AddressMatcher.townSlot] }.first { $0 != NameIDs.notGiven }
+        if let firstTown, candidates.contains(where: {
+            let t = entryNames[$0][AddressMatcher.townSlot]
+            return t != NameIDs.notGiven && t != firstTown
+        }) {
             let plateTowns = Set(candidates.compactMap { entries[$0].parts[.town] })
             return ambiguous(candidates, q, "\(doorPlate(q)) is in several towns (" + plateTowns.sorted().joined(separator: " ")
                              + "); give the town")
         }
         // The estate and building among the buildings behind the door plate.
-        if let poi = q[.poi] {
-            let inEstate = candidates.filter { entries[$0].parts[.poi] == poi }
+        let poi = ids[AddressMatcher.poiSlot]
+        if poi >= 0 {
+            let inEstate = candidates.filter { entryNames[$0][AddressMatcher.poiSlot] == poi }
             if !inEstate.isEmpty { candidates = inEstate }
         }
         if let house = q[.houseno] {
-            let inHouse = candidates.filter { entries[$0].parts[.houseno] == house }
+            let inHouse = candidates.filter { entryHouse[$0].map { sameBytes($0, house) } ?? false }
             guard !inHouse.isEmpty else {
                 let known = candidates.compactMap { entries[$0].parts[.houseno] }.sorted().joined(separator: ", ")
                 return ambiguous(candidates, q, "no building \(house) at \(doorPlate(q))"
@@ -271,7 +327,7 @@ public struct AddressMatcher: Sendable {
 
     func villageLevel(_ q: AddressParts, parsed: ParsedAddress, relaxed: [String]) -> AddressMatch {
         let why = q[.roadno] == nil ? "no door-plate number" : "no door plate \(doorPlate(q)) in the county"
-        guard let community = q[.community], names[AddressPart.community.index].contains(NameKey(community)) else {
+        guard let community = q[.community], names[AddressMatcher.communitySlot][NameKey(community)] != nil else {
             return .none(why + (q[.community].map { "; village \($0) not known" } ?? "")
                          + (relaxed.isEmpty ? "" : "; " + relaxed.joined(separator: "; ")))
         }
@@ -302,16 +358,16 @@ public struct AddressMatcher: Sendable {
 
     // MARK: Names
 
-    enum Resolution { case known, alias(String), corrected(String), unknown }
+    enum Resolution { case known(Int32), alias(String, Int32), corrected(String, Int32), unknown }
 
-    func resolve(_ name: String, _ part: AddressPart) -> Resolution {
-        let table = names[part.index]
-        if table.contains(NameKey(name)) { return .known }
-        if let official = aliases[name], table.contains(NameKey(official)) { return .alias(official) }
+    func resolve(_ name: String, slot: Int, _ part: AddressPart) -> Resolution {
+        let table = names[slot]
+        if let id = table[NameKey(name)] { return .known(id) }
+        if let official = aliases[name], let id = table[NameKey(official)] { return .alias(official, id) }
         // One character away, with the same kind word, and only one such name: a slip, corrected.
         let scalars = Array(name.unicodeScalars)
         let suffix = AddressMatcher.kindWord(scalars, part)
-        let near = nearNames[part.index]
+        let near = nearNames[slot]
         guard scalars.count - suffix >= 2, !near.isEmpty else { return .unknown }
         var candidates = Set(near[name] ?? [])
         for i in 0..<(scalars.count - suffix) {
@@ -328,7 +384,7 @@ public struct AddressMatcher: Sendable {
             if found != nil { return .unknown }                      // two names fit: no guess
             found = other
         }
-        return found.map { .corrected($0) } ?? .unknown
+        return found.map { .corrected($0, table[NameKey($0)]!) } ?? .unknown
     }
 
     /// The length of the kind word a name ends with (社区 → 2, 村 → 1), from the parser's table.

@@ -198,7 +198,7 @@ struct PartWorker {
     /// Row k's address, unquoted and trimmed ("" without an address column).
     private func address(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) -> String {
         guard layout.address != nil else { return "" }
-        return text(b, Int(addressRange[2 * k])..<Int(addressRange[2 * k + 1]))
+        return CSVScanner.unquoted(b, Int(addressRange[2 * k])..<Int(addressRange[2 * k + 1])).trimmingSpaces
     }
 
     /// Projected or other EPSG coordinates to longitude/latitude; rows PROJ refuses become invalid.

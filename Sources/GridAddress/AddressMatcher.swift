@@ -60,7 +60,10 @@ public struct AddressMatch: Sendable, Hashable {
 /// of the county is one character away and has the same kind word, through that correction; numbers never do. A
 /// part that contradicts the building (another town, another building number) makes the match fail or ambiguous,
 /// never a guess.
-public struct AddressMatcher: Sendable {
+///
+/// A class (its tables are immutable and shared): the geocode job hands one matcher to every row, and a struct of a
+/// dozen tables was copied, a retain per table, for each.
+public final class AddressMatcher: Sendable {
     struct Entry: Sendable {
         var building: AddressedBuilding
         var parts: AddressParts
@@ -290,11 +293,11 @@ public struct AddressMatcher: Sendable {
         guard candidates.count == 1 else {
             return ambiguous(candidates, q, "\(candidates.count) buildings at \(doorPlate(q)); give the building (幢/栋)")
         }
-        let e = entries[candidates[0]]
-        var m = AddressMatch(status: .building, score: 0.9, buildingID: e.building.buildingID,
-                             matchedAddress: e.building.address, gridID: e.building.gridID,
-                             community: e.parts[.community], candidates: [], reason: nil)
-        if e.parts[.houseno] != nil && q[.houseno] == nil {
+        let ei = candidates[0]                                       // read in place: no copy of the entry
+        var m = AddressMatch(status: .building, score: 0.9, buildingID: entries[ei].building.buildingID,
+                             matchedAddress: entries[ei].building.address, gridID: entries[ei].building.gridID,
+                             community: entries[ei].parts[.community], candidates: [], reason: nil)
+        if entries[ei].parts[.houseno] != nil && q[.houseno] == nil {
             m.status = .roadNumber; m.score = 0.8
             relaxed.append("building part not given; the door plate has one building")
         }
@@ -303,7 +306,7 @@ public struct AddressMatcher: Sendable {
         // part is missing, differs or is extra.
         var missing: [AddressPart] = [], contradicting: [AddressPart] = [], extra: [AddressPart] = []
         for part in AddressMatcher.doorPlateParts {
-            switch (e.parts[part], q[part]) {
+            switch (entries[ei].parts[part], q[part]) {
             case (.some, .none) where part != .houseno: missing.append(part)
             case (.some(let a), .some(let b)) where a != b: contradicting.append(part)
             case (.none, .some): extra.append(part)

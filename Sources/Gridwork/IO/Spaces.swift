@@ -11,6 +11,11 @@ extension String {
     }
 
     private static func isSpace(_ s: Unicode.Scalar) -> Bool {
-        s == " " || s == "\t" || (s.value >= 0x80 && (s.properties.generalCategory == .spaceSeparator || s.value == 0x200B))
+        // The space separators listed, not looked up: an address starts and ends with a CJK character, and a
+        // property lookup per field cost more than the trim.
+        switch s.value {
+        case 0x20, 0x09, 0xA0, 0x1680, 0x2000...0x200B, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
     }
 }

@@ -40,9 +40,11 @@ public struct PolygonIndex: Sendable {
         var x0: Double, y0: Double, x1: Double, y1: Double
     }
 
-    /// One edge copied into a cell.
+    /// One edge listed in a cell: 8 bytes, the edge itself read from `segments` (a cell's entries are in
+    /// ascending segment order, so a query reads nearby segments).
     struct Entry: Sendable {
-        var x0: Double, y0: Double, x1: Double, y1: Double
+        /// Index into `segments`.
+        var segment: Int32
         /// Index into the cell's slots.
         var slot: UInt16
         /// `spansReference`: the edge crosses the row's reference line `y = yref`;
@@ -52,12 +54,12 @@ public struct PolygonIndex: Sendable {
         static let referenceCrosses: UInt8 = 2
     }
 
+    /// One grid cell: 24 bytes. Its entries are `entries[entryStart ..< next.entryStart]` and its slots
+    /// `slotFeatures[slotStart ..< next.slotStart]`, `next` being the following cell (`cells` ends with a sentinel).
     struct Cell: Sendable {
         var entryStart: UInt32
-        var entryCount: UInt32
         var slotStart: UInt32
-        var slotCount: UInt32
-        /// Slots covering the reference point (valid when `slotCount <= 64`).
+        /// Slots covering the reference point (valid when the cell has at most 64 slots).
         var referenceMask: UInt64
         /// x of the reference point.
         var rx: Double
@@ -73,6 +75,7 @@ public struct PolygonIndex: Sendable {
     let cellWidth: Double, cellHeight: Double
     let inverseWidth: Double, inverseHeight: Double
     let columns: Int, rows: Int
+    /// The cells, row by row, then one sentinel holding the ends of the last cell's entries and slots.
     let cells: ContiguousArray<Cell>
     let entries: ContiguousArray<Entry>
     /// Feature indices of the slots of every cell.
@@ -83,7 +86,13 @@ public struct PolygonIndex: Sendable {
     /// Number of indexed features.
     public var count: Int { ids.count }
     /// Number of grid cells (columns × rows).
-    public var cellCount: Int { cells.count }
+    public var cellCount: Int { cells.count - 1 }
+    /// Bytes held by the index's arrays (their element storage as allocated), for memory reports.
+    public var memoryBytes: Int {
+        func bytes<T>(_ a: ContiguousArray<T>) -> Int { a.capacity * MemoryLayout<T>.stride }
+        return bytes(ids) + bytes(featureStart) + bytes(segments) + bytes(cells) + bytes(entries) + bytes(slotFeatures)
+            + bytes(rowReferenceY)
+    }
     /// Total number of (cell, edge) entries.
     public var entryCount: Int { entries.count }
     /// Grid shape.
@@ -336,16 +345,18 @@ struct GridBuilder {
                 }
             }
         }
-        // Counting sort by cell.
+        // Counting sort by cell (stable: each cell's segments stay in ascending order). `cellSegStart[c]` first
+        // serves as cell c's cursor, then is shifted back into a start.
         var cellSegStart = ContiguousArray<Int>(repeating: 0, count: cellCount + 1)
         for c in pairCell { cellSegStart[Int(c) + 1] += 1 }
         for i in 0..<cellCount { cellSegStart[i + 1] += cellSegStart[i] }
-        var cursor = cellSegStart
         var cellSegments = ContiguousArray<Int32>(repeating: 0, count: pairCell.count)
         for (c, g) in zip(pairCell, pairSegment) {
-            cellSegments[cursor[Int(c)]] = g
-            cursor[Int(c)] += 1
+            cellSegments[cellSegStart[Int(c)]] = g
+            cellSegStart[Int(c)] += 1
         }
+        for i in stride(from: cellCount, to: 0, by: -1) { cellSegStart[i] = cellSegStart[i - 1] }
+        cellSegStart[0] = 0
         pairCell = []; pairSegment = []
 
         // 2. Reference line per row: no endpoint of an edge of the row lies on it.
@@ -447,7 +458,7 @@ struct GridBuilder {
         }
 
         // 5. Cells, slots and entries.
-        cells.reserveCapacity(cellCount)
+        cells.reserveCapacity(cellCount + 1)
         entries.reserveCapacity(cellSegments.count)
         for r in 0..<rows {
             let yref = rowReferenceY[r]
@@ -481,15 +492,17 @@ struct GridBuilder {
                         if crosses(s, rx, yref) { flags |= PolygonIndex.Entry.referenceCrosses }
                     }
                     entries.append(PolygonIndex.Entry(
-                        x0: s.x0, y0: s.y0, x1: s.x1, y1: s.y1, slot: UInt16(truncatingIfNeeded: slot), flags: flags))
+                        segment: g, slot: UInt16(truncatingIfNeeded: slot), flags: flags))
                 }
                 cells.append(PolygonIndex.Cell(
-                    entryStart: UInt32(entryStart), entryCount: UInt32(list.count),
-                    slotStart: UInt32(slotFeatures.count), slotCount: UInt32(unique.count),
-                    referenceMask: mask, rx: rx))
+                    entryStart: UInt32(entryStart), slotStart: UInt32(slotFeatures.count), referenceMask: mask, rx: rx))
                 slotFeatures.append(contentsOf: unique)
+                referenceSets[cell] = []
             }
         }
+        cells.append(PolygonIndex.Cell(
+            entryStart: UInt32(entries.count), slotStart: UInt32(slotFeatures.count), referenceMask: 0, rx: 0))
+        slotFeatures = ContiguousArray(slotFeatures)  // capacity trimmed to the count
     }
 
     func rowHasVertex(

@@ -76,6 +76,10 @@ extension PolygonIndex {
     @inline(__always)
     func answer(_ px: Double, _ py: Double) -> CellAnswer? {
         guard let cellIndex = cellIndex(px, py) else { return nil }
+        let bits = occupied.withUnsafeBufferPointer { $0[cellIndex >> 6] }
+        if bits & (1 &<< UInt64(cellIndex & 63)) == 0 {
+            return CellAnswer(cell: cellIndex, covered: 0, boundary: 0, needsFallback: false)
+        }
         return cells.withUnsafeBufferPointer { cellBuffer in
             let cell = cellBuffer[cellIndex]
             let next = cellBuffer[cellIndex + 1]

@@ -78,6 +78,9 @@ public struct PolygonIndex: Sendable {
     /// The cells, row by row, then one sentinel holding the ends of the last cell's entries and slots.
     let cells: ContiguousArray<Cell>
     let entries: ContiguousArray<Entry>
+    /// One bit per cell, set when the cell has entries or slots: a query in any other cell (covered by nothing)
+    /// is answered from this bitmap (1 bit a cell, small enough to stay in cache) without reading `cells`.
+    let occupied: ContiguousArray<UInt64>
     /// Feature indices of the slots of every cell.
     let slotFeatures: ContiguousArray<Int32>
     /// Reference-line y of every row.
@@ -91,7 +94,7 @@ public struct PolygonIndex: Sendable {
     public var memoryBytes: Int {
         func bytes<T>(_ a: ContiguousArray<T>) -> Int { a.capacity * MemoryLayout<T>.stride }
         return bytes(ids) + bytes(featureStart) + bytes(segments) + bytes(cells) + bytes(entries) + bytes(slotFeatures)
-            + bytes(rowReferenceY)
+            + bytes(rowReferenceY) + bytes(occupied)
     }
     /// Total number of (cell, edge) entries.
     public var entryCount: Int { entries.count }
@@ -173,6 +176,7 @@ public struct PolygonIndex: Sendable {
         builder.build()
         cells = builder.cells
         entries = builder.entries
+        occupied = builder.occupied
         slotFeatures = builder.slotFeatures
         rowReferenceY = builder.rowReferenceY
     }
@@ -275,6 +279,7 @@ struct GridBuilder {
 
     var cells = ContiguousArray<PolygonIndex.Cell>()
     var entries = ContiguousArray<PolygonIndex.Entry>()
+    var occupied = ContiguousArray<UInt64>()
     var slotFeatures = ContiguousArray<Int32>()
     var rowReferenceY = ContiguousArray<Double>()
 
@@ -459,6 +464,7 @@ struct GridBuilder {
 
         // 5. Cells, slots and entries.
         cells.reserveCapacity(cellCount + 1)
+        occupied = ContiguousArray(repeating: 0, count: (cellCount + 63) / 64)
         entries.reserveCapacity(cellSegments.count)
         for r in 0..<rows {
             let yref = rowReferenceY[r]
@@ -497,6 +503,7 @@ struct GridBuilder {
                 cells.append(PolygonIndex.Cell(
                     entryStart: UInt32(entryStart), slotStart: UInt32(slotFeatures.count), referenceMask: mask, rx: rx))
                 slotFeatures.append(contentsOf: unique)
+                if !list.isEmpty || !unique.isEmpty { occupied[cell >> 6] |= 1 << UInt64(cell & 63) }
                 referenceSets[cell] = []
             }
         }

@@ -6,8 +6,8 @@ import GeoJSON
 /// crossing parity over all rings of all parts of a feature (GEOS `RayCrossingCounter`).
 ///
 /// Layout: a uniform grid of cells over the bounding box of all edges. Every cell keeps
-/// - the edges that touch the cell (slightly enlarged), copied into one flat array so a query
-///   reads one contiguous run, each tagged with a local "slot" (the feature it belongs to);
+/// - the edges that touch the cell (slightly enlarged), listed in one flat array of 8-byte entries (the
+///   edge's index into `segments`, in ascending order, and a local "slot": the feature it belongs to);
 /// - the features present in the cell (slots), sorted by input order;
 /// - the set of slots covering the cell's reference point `R = (rx, yref)` (a bit mask).
 ///
@@ -25,7 +25,7 @@ public struct PolygonIndex: Sendable {
         public var cellSize: Double?
         /// Target number of cells per polygon edge (default 2: a cell holds few edges).
         public var cellsPerEdge: Double
-        /// Upper bound on the number of cells (memory: about 32 bytes per cell plus 40 per entry).
+        /// Upper bound on the number of cells (memory: about 24 bytes and one bit per cell plus 8 per entry).
         public var maxCells: Int
 
         public init(cellSize: Double? = nil, cellsPerEdge: Double = 2, maxCells: Int = 1 << 23) {

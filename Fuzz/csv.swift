@@ -5,7 +5,7 @@
 //
 // The first byte picks how many parts the geocoder's block cutter makes (1–8); the rest is the CSV text. Checked:
 // the cutter's part boundaries are record boundaries as the record scanner finds them, in order, inside the block;
-// the per-record field ranges lie inside their record; the strict reader and the column layout only throw their
+// the per-record field ranges lie inside their record; the wide (8 bytes at a time) splitter agrees with it; the strict reader and the column layout only throw their
 // own errors.
 @testable import Gridwork
 
@@ -30,6 +30,17 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             for k in 0..<min(record.fieldCount, capacity) {
                 let lo = Int(fieldStarts[k]), hi = Int(fieldEnds[k])
                 precondition(at <= lo && lo <= hi && hi <= record.next, "field \(k) \(lo)..<\(hi) outside record \(at)..<\(record.next)")
+            }
+            // The wide splitter finds the same record, field for field.
+            let wideStarts = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+            let wideEnds = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+            defer { wideStarts.deallocate(); wideEnds.deallocate() }
+            let wide = CSVScanner.recordWide(b, from: at, starts: wideStarts, ends: wideEnds, capacity: capacity)
+            precondition(wide.fieldCount == record.fieldCount && wide.next == record.next && wide.lineEnds == record.lineEnds,
+                         "recordWide at \(at): \(wide) but record: \(record)")
+            for k in 0..<min(record.fieldCount, capacity) {
+                precondition(wideStarts[k] == fieldStarts[k] && wideEnds[k] == fieldEnds[k],
+                             "recordWide field \(k) at \(at) differs")
             }
             let fields = CSVScanner.fields(b, from: at, to: record.next)
             precondition(fields.count == record.fieldCount, "fields() found \(fields.count), record() \(record.fieldCount)")

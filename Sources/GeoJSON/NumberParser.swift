@@ -99,6 +99,44 @@ public enum NumberParser {
         return .number(negative ? -value : value)
     }
 
+    /// A field that is a plain decimal — an optional sign, then digits with at most one point, nothing else (no
+    /// spaces, quotes or exponent) — read straight from memory when the fast path applies (at most 19 significant
+    /// digits, a significand up to 2^53, at most 22 decimals); nil otherwise. For every text it accepts the value is
+    /// the one `parseField` gives (the same significand, exponent and single rounding), so callers fall back to
+    /// `parseField` on nil and get identical results either way. The geocoder's per-row path.
+    @inlinable @inline(__always)
+    public static func plainDecimal(_ p: UnsafePointer<UInt8>, count: Int) -> Double? {
+        guard count > 0 else { return nil }
+        var i = 0
+        let first = p[0]
+        let negative = first == 45
+        if negative || first == 43 { i = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var point = -1
+        var sawDigit = false
+        while i < count {
+            let c = p[i]
+            let d = c &- 48
+            if d <= 9 {
+                sawDigit = true
+                if mantissa != 0 || d != 0 {
+                    digits += 1
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                }
+            } else if c == 46 && point < 0 {
+                point = i
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard sawDigit, digits <= 19 else { return nil }
+        let fraction = point < 0 ? 0 : count - point - 1
+        guard let value = exactValue(mantissa, exponent: -fraction) else { return nil }
+        return negative ? -value : value
+    }
+
     /// `strtod` over a NUL-terminated copy of `b[lo ..< hi]`; the whole field must be consumed.
     @usableFromInline
     static func wholeFieldStrtod(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> FieldOutcome {

@@ -104,18 +104,20 @@ extension PolygonIndex {
         var bestFeature = -1
         for r in r0...r1 {
             for c in c0...c1 {
-                let cell = cells[r * columns + c]
-                if cell.entryCount == 0 { continue }
-                let start = Int(cell.entryStart)
-                for i in start..<(start + Int(cell.entryCount)) {
-                    let e = entries[i]
+                let cell = cells[r * columns + c], next = cells[r * columns + c + 1]
+                let start = Int(cell.entryStart), end = Int(next.entryStart)
+                if start == end { continue }
+                let slotCount = Int(next.slotStart - cell.slotStart)
+                for i in start..<end {
+                    let entry = entries[i]
+                    let e = segments[Int(entry.segment)]
                     let d2 = Self.squaredDistance(p.x, p.y, e.x0, e.y0, e.x1, e.y1)
                     if d2 > bestSquared { continue }
                     let f: Int
-                    if cell.slotCount <= 64 {
-                        f = Int(slotFeatures[Int(cell.slotStart) + Int(e.slot)])
+                    if slotCount <= 64 {
+                        f = Int(slotFeatures[Int(cell.slotStart) + Int(entry.slot)])
                     } else {
-                        f = Int(featureOfSegment(e))
+                        f = Int(featureOfSegment(Int(entry.segment)))
                     }
                     if d2 < bestSquared || bestFeature < 0 || f < bestFeature {
                         bestSquared = d2
@@ -128,15 +130,15 @@ extension PolygonIndex {
         return (ids[bestFeature], bestSquared.squareRoot())
     }
 
-    /// The feature owning an entry in a cell with more than 64 slots (rare; linear search).
-    func featureOfSegment(_ e: Entry) -> Int32 {
-        for f in 0..<ids.count {
-            for g in Int(featureStart[f])..<Int(featureStart[f + 1]) {
-                let s = segments[g]
-                if s.x0 == e.x0 && s.y0 == e.y0 && s.x1 == e.x1 && s.y1 == e.y1 { return Int32(f) }
-            }
+    /// The feature owning segment `g` (for cells with more than 64 slots): the last feature starting at or
+    /// before `g` (binary search over `featureStart`).
+    func featureOfSegment(_ g: Int) -> Int32 {
+        var lo = 0, hi = featureStart.count - 1
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if Int(featureStart[mid]) <= g { lo = mid } else { hi = mid }
         }
-        return 0
+        return Int32(lo)
     }
 
     /// Squared distance from `(px, py)` to the segment `(ax, ay)–(bx, by)`.

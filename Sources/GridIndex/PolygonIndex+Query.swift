@@ -76,15 +76,22 @@ extension PolygonIndex {
     @inline(__always)
     func answer(_ px: Double, _ py: Double) -> CellAnswer? {
         guard let cellIndex = cellIndex(px, py) else { return nil }
+        let bits = occupied.withUnsafeBufferPointer { $0[cellIndex >> 6] }
+        if bits & (1 &<< UInt64(cellIndex & 63)) == 0 {
+            return CellAnswer(cell: cellIndex, covered: 0, boundary: 0, needsFallback: false)
+        }
         return cells.withUnsafeBufferPointer { cellBuffer in
             let cell = cellBuffer[cellIndex]
-            if cell.entryCount == 0 {
-                if cell.slotCount <= 64 {
+            let next = cellBuffer[cellIndex + 1]
+            let entryCount = Int(next.entryStart &- cell.entryStart)
+            let slotCount = Int(next.slotStart &- cell.slotStart)
+            if entryCount == 0 {
+                if slotCount <= 64 {
                     return CellAnswer(cell: cellIndex, covered: cell.referenceMask, boundary: 0, needsFallback: false)
                 }
                 return CellAnswer(cell: cellIndex, covered: 0, boundary: 0, needsFallback: true)
             }
-            if cell.slotCount > 64 {
+            if slotCount > 64 {
                 return CellAnswer(cell: cellIndex, covered: 0, boundary: 0, needsFallback: true)
             }
             let yref = rowReferenceY.withUnsafeBufferPointer { $0[cellIndex / columns] }
@@ -92,10 +99,12 @@ extension PolygonIndex {
             var parity = cell.referenceMask
             var boundary: UInt64 = 0
             let degenerate: Bool = entries.withUnsafeBufferPointer { entryBuffer in
+              segments.withUnsafeBufferPointer { segmentBuffer in
                 let start = Int(cell.entryStart)
-                for i in start..<(start + Int(cell.entryCount)) {
-                    let e = entryBuffer[i]
-                    let bit: UInt64 = 1 &<< UInt64(e.slot)
+                for i in start..<(start + entryCount) {
+                    let entry = entryBuffer[i]
+                    let e = segmentBuffer[Int(entry.segment)]
+                    let bit: UInt64 = 1 &<< UInt64(entry.slot)
                     let xlo = Swift.min(e.x0, e.x1), xhi = Swift.max(e.x0, e.x1)
                     let ylo = Swift.min(e.y0, e.y1), yhi = Swift.max(e.y0, e.y1)
                     // Vertical leg p → q = (px, yref), and the boundary test.
@@ -116,19 +125,20 @@ extension PolygonIndex {
                         }
                     }
                     // Horizontal leg q → R along y = yref (no vertex lies on that line).
-                    if e.flags & Entry.spansReference != 0 {
+                    if entry.flags & Entry.spansReference != 0 {
                         let bothLeft = px < xlo && rx < xlo
                         let bothRight = px > xhi && rx > xhi
                         if !bothLeft && !bothRight {
                             let oq = ExactPredicates.orient2d(e.x0, e.y0, e.x1, e.y1, px, yref)
                             if oq == 0 { return true }
                             let qCrosses = e.y1 > e.y0 ? oq > 0 : oq < 0
-                            let rCrosses = e.flags & Entry.referenceCrosses != 0
+                            let rCrosses = entry.flags & Entry.referenceCrosses != 0
                             if qCrosses != rCrosses { parity ^= bit }
                         }
                     }
                 }
                 return false
+              }
             }
             if degenerate { return CellAnswer(cell: cellIndex, covered: 0, boundary: 0, needsFallback: true) }
             return CellAnswer(cell: cellIndex, covered: (parity & ~boundary) | boundary, boundary: boundary,
@@ -155,7 +165,7 @@ extension PolygonIndex {
         let cell = cells[a.cell]
         let slotStart = Int(cell.slotStart)
         if a.needsFallback {
-            for k in 0..<Int(cell.slotCount) {
+            for k in 0..<Int(cells[a.cell + 1].slotStart - cell.slotStart) {
                 let f = Int(slotFeatures[slotStart + k])
                 switch locate(px, py, inFeature: f) {
                 case .exterior: break

@@ -6,8 +6,8 @@ import GeoJSON
 /// crossing parity over all rings of all parts of a feature (GEOS `RayCrossingCounter`).
 ///
 /// Layout: a uniform grid of cells over the bounding box of all edges. Every cell keeps
-/// - the edges that touch the cell (slightly enlarged), copied into one flat array so a query
-///   reads one contiguous run, each tagged with a local "slot" (the feature it belongs to);
+/// - the edges that touch the cell (slightly enlarged), listed in one flat array of 8-byte entries (the
+///   edge's index into `segments`, in ascending order, and a local "slot": the feature it belongs to);
 /// - the features present in the cell (slots), sorted by input order;
 /// - the set of slots covering the cell's reference point `R = (rx, yref)` (a bit mask).
 ///
@@ -25,7 +25,7 @@ public struct PolygonIndex: Sendable {
         public var cellSize: Double?
         /// Target number of cells per polygon edge (default 2: a cell holds few edges).
         public var cellsPerEdge: Double
-        /// Upper bound on the number of cells (memory: about 32 bytes per cell plus 40 per entry).
+        /// Upper bound on the number of cells (memory: about 24 bytes and one bit per cell plus 8 per entry).
         public var maxCells: Int
 
         public init(cellSize: Double? = nil, cellsPerEdge: Double = 2, maxCells: Int = 1 << 23) {
@@ -40,9 +40,11 @@ public struct PolygonIndex: Sendable {
         var x0: Double, y0: Double, x1: Double, y1: Double
     }
 
-    /// One edge copied into a cell.
+    /// One edge listed in a cell: 8 bytes, the edge itself read from `segments` (a cell's entries are in
+    /// ascending segment order, so a query reads nearby segments).
     struct Entry: Sendable {
-        var x0: Double, y0: Double, x1: Double, y1: Double
+        /// Index into `segments`.
+        var segment: Int32
         /// Index into the cell's slots.
         var slot: UInt16
         /// `spansReference`: the edge crosses the row's reference line `y = yref`;
@@ -52,12 +54,12 @@ public struct PolygonIndex: Sendable {
         static let referenceCrosses: UInt8 = 2
     }
 
+    /// One grid cell: 24 bytes. Its entries are `entries[entryStart ..< next.entryStart]` and its slots
+    /// `slotFeatures[slotStart ..< next.slotStart]`, `next` being the following cell (`cells` ends with a sentinel).
     struct Cell: Sendable {
         var entryStart: UInt32
-        var entryCount: UInt32
         var slotStart: UInt32
-        var slotCount: UInt32
-        /// Slots covering the reference point (valid when `slotCount <= 64`).
+        /// Slots covering the reference point (valid when the cell has at most 64 slots).
         var referenceMask: UInt64
         /// x of the reference point.
         var rx: Double
@@ -73,8 +75,12 @@ public struct PolygonIndex: Sendable {
     let cellWidth: Double, cellHeight: Double
     let inverseWidth: Double, inverseHeight: Double
     let columns: Int, rows: Int
+    /// The cells, row by row, then one sentinel holding the ends of the last cell's entries and slots.
     let cells: ContiguousArray<Cell>
     let entries: ContiguousArray<Entry>
+    /// One bit per cell, set when the cell has entries or slots: a query in any other cell (covered by nothing)
+    /// is answered from this bitmap (1 bit a cell, small enough to stay in cache) without reading `cells`.
+    let occupied: ContiguousArray<UInt64>
     /// Feature indices of the slots of every cell.
     let slotFeatures: ContiguousArray<Int32>
     /// Reference-line y of every row.
@@ -83,7 +89,13 @@ public struct PolygonIndex: Sendable {
     /// Number of indexed features.
     public var count: Int { ids.count }
     /// Number of grid cells (columns × rows).
-    public var cellCount: Int { cells.count }
+    public var cellCount: Int { cells.count - 1 }
+    /// Bytes held by the index's arrays (their element storage as allocated), for memory reports.
+    public var memoryBytes: Int {
+        func bytes<T>(_ a: ContiguousArray<T>) -> Int { a.capacity * MemoryLayout<T>.stride }
+        return bytes(ids) + bytes(featureStart) + bytes(segments) + bytes(cells) + bytes(entries) + bytes(slotFeatures)
+            + bytes(rowReferenceY) + bytes(occupied)
+    }
     /// Total number of (cell, edge) entries.
     public var entryCount: Int { entries.count }
     /// Grid shape.
@@ -164,6 +176,7 @@ public struct PolygonIndex: Sendable {
         builder.build()
         cells = builder.cells
         entries = builder.entries
+        occupied = builder.occupied
         slotFeatures = builder.slotFeatures
         rowReferenceY = builder.rowReferenceY
     }
@@ -266,6 +279,7 @@ struct GridBuilder {
 
     var cells = ContiguousArray<PolygonIndex.Cell>()
     var entries = ContiguousArray<PolygonIndex.Entry>()
+    var occupied = ContiguousArray<UInt64>()
     var slotFeatures = ContiguousArray<Int32>()
     var rowReferenceY = ContiguousArray<Double>()
 
@@ -336,16 +350,18 @@ struct GridBuilder {
                 }
             }
         }
-        // Counting sort by cell.
+        // Counting sort by cell (stable: each cell's segments stay in ascending order). `cellSegStart[c]` first
+        // serves as cell c's cursor, then is shifted back into a start.
         var cellSegStart = ContiguousArray<Int>(repeating: 0, count: cellCount + 1)
         for c in pairCell { cellSegStart[Int(c) + 1] += 1 }
         for i in 0..<cellCount { cellSegStart[i + 1] += cellSegStart[i] }
-        var cursor = cellSegStart
         var cellSegments = ContiguousArray<Int32>(repeating: 0, count: pairCell.count)
         for (c, g) in zip(pairCell, pairSegment) {
-            cellSegments[cursor[Int(c)]] = g
-            cursor[Int(c)] += 1
+            cellSegments[cellSegStart[Int(c)]] = g
+            cellSegStart[Int(c)] += 1
         }
+        for i in stride(from: cellCount, to: 0, by: -1) { cellSegStart[i] = cellSegStart[i - 1] }
+        cellSegStart[0] = 0
         pairCell = []; pairSegment = []
 
         // 2. Reference line per row: no endpoint of an edge of the row lies on it.
@@ -447,7 +463,8 @@ struct GridBuilder {
         }
 
         // 5. Cells, slots and entries.
-        cells.reserveCapacity(cellCount)
+        cells.reserveCapacity(cellCount + 1)
+        occupied = ContiguousArray(repeating: 0, count: (cellCount + 63) / 64)
         entries.reserveCapacity(cellSegments.count)
         for r in 0..<rows {
             let yref = rowReferenceY[r]
@@ -481,15 +498,18 @@ struct GridBuilder {
                         if crosses(s, rx, yref) { flags |= PolygonIndex.Entry.referenceCrosses }
                     }
                     entries.append(PolygonIndex.Entry(
-                        x0: s.x0, y0: s.y0, x1: s.x1, y1: s.y1, slot: UInt16(truncatingIfNeeded: slot), flags: flags))
+                        segment: g, slot: UInt16(truncatingIfNeeded: slot), flags: flags))
                 }
                 cells.append(PolygonIndex.Cell(
-                    entryStart: UInt32(entryStart), entryCount: UInt32(list.count),
-                    slotStart: UInt32(slotFeatures.count), slotCount: UInt32(unique.count),
-                    referenceMask: mask, rx: rx))
+                    entryStart: UInt32(entryStart), slotStart: UInt32(slotFeatures.count), referenceMask: mask, rx: rx))
                 slotFeatures.append(contentsOf: unique)
+                if !list.isEmpty || !unique.isEmpty { occupied[cell >> 6] |= 1 << UInt64(cell & 63) }
+                referenceSets[cell] = []
             }
         }
+        cells.append(PolygonIndex.Cell(
+            entryStart: UInt32(entries.count), slotStart: UInt32(slotFeatures.count), referenceMask: 0, rx: 0))
+        slotFeatures = ContiguousArray(slotFeatures)  // capacity trimmed to the count
     }
 
     func rowHasVertex(

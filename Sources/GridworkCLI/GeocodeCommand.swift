@@ -92,7 +92,9 @@ struct GeocodeCommand: ParsableCommand {
         } else if checkAddress {
             throw ValidationError("--check-address needs buildings with door-plate addresses (an `address` property); these have none")
         }
+        let residentBefore = processMemoryKiB("VmRSS:"), peakBefore = processMemoryKiB("VmHWM:")
         let locator = try GridLocator(grids: gridList, buildings: buildingList, frame: job.frame)
+        let indexMemory = (residentBefore, peakBefore, processMemoryKiB("VmRSS:"), processMemoryKiB("VmHWM:"))
         let loaded = Date()
         let output = out ?? (points.hasSuffix(".csv") ? String(points.dropLast(4)) : points) + ".geocoded.csv"
         let summary = try job.run(points: points, output: output, locator: locator)
@@ -115,7 +117,20 @@ struct GeocodeCommand: ParsableCommand {
               "in \(String(format: "%.2f", seconds)) s (+\(String(format: "%.2f", loaded.timeIntervalSince(started))) s " +
               "loading): \(counts.joined(separator: ", ")) → \(output)")
         if let peak = peakResidentKiB() { print("peak memory \(peak) KiB") }
+        let bytes = locator.memoryBytes
+        var memory = "index memory: grid index \(bytes.grids >> 10) KiB, building index \(bytes.buildings >> 10) KiB"
+        if case let (r0?, p0?, r1?, p1?) = indexMemory {
+            memory += "; building both: resident +\(r1 - r0) KiB, peak +\(max(0, p1 - p0)) KiB"
+        }
+        print(memory)
     }
+}
+
+/// A `/proc/self/status` figure in KiB (`VmRSS:`, `VmHWM:`), nil where there is none.
+func processMemoryKiB(_ field: String) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return nil }
+    return Int(line.dropFirst(field.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
 }
 
 /// The process's peak resident set in KiB: `VmHWM` from /proc/self/status on Linux (it belongs to this program's

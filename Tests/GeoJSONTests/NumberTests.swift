@@ -163,4 +163,38 @@ import Testing
         let blank = Array("   ".utf8)
         #expect(blank.withUnsafeBufferPointer { NumberParser.parseField($0, 0..<blank.count) } == .empty)
     }
+
+    /// `plainDecimal` (the geocoder's per-row path) gives, bit for bit, what `parseField` gives wherever it answers,
+    /// answers for every plain coordinate with up to 15 significant digits, and declines everything else.
+    @Test func plainDecimalEqualsParseField() {
+        var rng = SplitMix64(seed: 0x706C_6169_6E)
+        var texts = ["0", "-0", "+0", "0.0", ".5", "5.", "-.5", "007.25", "120.1234567", "-29.0000001", "9007199254740993",
+                     "12345678901234567890", "0.00000000000000000000001", "1234567890123456789", "0.1234567890123456789"]
+        for _ in 0..<20_000 {
+            let whole = Int(rng.next() % 400) - 200
+            let decimals = Int(rng.next() % 12)
+            let fraction = String(rng.next() % 1_000_000_000_000).prefix(decimals)
+            texts.append(decimals == 0 ? "\(whole)" : "\(whole).\(fraction)")
+        }
+        var answered = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let plain = bytes.withUnsafeBufferPointer { NumberParser.plainDecimal($0.baseAddress!, count: $0.count) }
+            let field = bytes.withUnsafeBufferPointer { NumberParser.parseField($0, 0..<$0.count) }
+            if let plain {
+                answered += 1
+                guard case .number(let value) = field else { Issue.record("\(text): parseField says \(field)"); continue }
+                #expect(Self.same(plain, value), "\(text): \(plain) != \(value)")
+                #expect(Self.same(plain, Double(text)!), "\(text): \(plain) != Double(String)")
+            } else {
+                let significant = text.filter(\.isNumber).drop { $0 == "0" }.count
+                #expect(significant > 15 || text.split(separator: ".").last!.count > 22, "\(text) declined")
+            }
+        }
+        #expect(answered > 20_000)
+        for other in ["", " 1", "1 ", "\"1\"", "1e5", "1.2.3", "-", ".", "nan", "inf", "0x10", "1,5", "--1"] {
+            let bytes = Array(other.utf8)
+            #expect(bytes.withUnsafeBufferPointer { NumberParser.plainDecimal($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: $0.count) } == nil, "\(other)")
+        }
+    }
 }

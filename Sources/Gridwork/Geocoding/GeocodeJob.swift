@@ -143,11 +143,13 @@ public struct GeocodeJob: Sendable {
         if needsTransform { _ = try CoordinateTransformer(from: crs, to: .wgs84) }
         // One worker per part, kept across blocks; in a raw buffer so the concurrent parts mutate their own worker
         // without dynamic exclusivity checks (each iteration touches only index k).
+        // Each worker made on its own: each owns its output buffer.
         let workers = UnsafeMutablePointer<PartWorker>.allocate(capacity: partsPerBlock)
-        workers.initialize(repeating: PartWorker(layout: layout, labels: labels, locator: locator, crs: crs,
-                                                 needsTransform: needsTransform, snapMetres: snapMetres,
-                                                 matcher: addressMatcher, checkAddress: checkAddress),
-                           count: partsPerBlock)
+        for k in 0..<partsPerBlock {
+            (workers + k).initialize(to: PartWorker(layout: layout, labels: labels, locator: locator, crs: crs,
+                                                    needsTransform: needsTransform, snapMetres: snapMetres,
+                                                    matcher: addressMatcher, checkAddress: checkAddress))
+        }
         defer {
             workers.deinitialize(count: partsPerBlock)
             workers.deallocate()
@@ -180,7 +182,7 @@ public struct GeocodeJob: Sendable {
             for k in 0..<(bounds.count - 1) {
                 let w = workers + k
                 if let failure = w.pointee.failure { throw failure }
-                try output.write(w.pointee.out)
+                try output.write(w.pointee.output.bytes)
                 summary.rows += w.pointee.rows
                 for s in counts.indices { counts[s] += w.pointee.counts[s] }
                 for var row in w.pointee.invalid where summary.invalidRows.count < Self.keptInvalidRows {

@@ -178,6 +178,16 @@ public struct GridLocator: Sendable {
         }
     }
 
+    /// Bytes held by the two indexes' arrays (`PolygonIndex.memoryBytes`), the id lists and the snapping edges.
+    public var memoryBytes: (grids: Int, buildings: Int) {
+        func ids(_ list: [String]) -> Int {
+            list.capacity * MemoryLayout<String>.stride + list.reduce(0) { $0 + ($1.utf8.count > 15 ? $1.utf8.count + 32 : 0) }
+        }
+        let gridBytes = grids.memoryBytes + ids(gridIDs) + gridEdges.capacity * MemoryLayout<Segment>.stride
+            + gridEdgeStart.capacity * 8 + gridBoxes.capacity * MemoryLayout<BoundingBox>.stride
+        return (gridBytes, (buildings?.memoryBytes ?? 0) + (buildingIDs.isEmpty ? 0 : ids(buildingIDs)))
+    }
+
     /// Locates one point given in the locator's frame, with ids as strings.
     /// - Parameter snapMetres: when the point is in no grid, the largest distance at which the nearest grid is named.
     public func locate(_ p: Position, snapMetres: Double = 0) -> GeocodeResult {

@@ -33,7 +33,10 @@ struct PartWorker {
     private var transformer: CoordinateTransformer?
 
     // Outputs of the last `process` call.
-    var out: [UInt8] = []
+    /// The part's output rows (one worker per part, each with its own buffer, reused block after block).
+    let output = OutputBytes()
+    /// The slow paths' rows, copied into `output` at the end.
+    private var out: [UInt8] = []
     var counts = [Int](repeating: 0, count: GeocodeStatus.allCases.count)
     /// Rows found invalid, their lines relative to the part's first line.
     var invalid: [InvalidPointRow] = []
@@ -89,10 +92,203 @@ struct PartWorker {
         carriedRanges.removeAll(keepingCapacity: true)
         positions.removeAll(keepingCapacity: true)
         valid.removeAll(keepingCapacity: true)
+        output.count = 0
         let bytes = UnsafeBufferPointer(start: base, count: count)
+        if !needsTransform && matcher == nil {
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * layout.fieldCount) { offsets in
+                processDirect(bytes, fieldStarts: offsets.baseAddress!, fieldEnds: offsets.baseAddress! + layout.fieldCount)
+            }
+            return
+        }
         parse(bytes)
         if needsTransform { transformAll(bytes) }
         locateAndWrite(bytes)
+        out.withUnsafeBufferPointer { output.append($0) }
+    }
+
+    // MARK: The one-pass path
+
+    /// Points already in the locator's frame, no address matching: each record is split (`recordWide`), its
+    /// coordinates parsed in place (`NumberParser.plainDecimal`, else `parseField`), located, and its output row
+    /// written through a raw pointer into `output` before the next record is read; no per-row arrays, no `String`
+    /// unless the row is invalid. Rows, statuses, reasons and line numbers are those of the three-pass path.
+    private mutating func processDirect(_ b: UnsafeBufferPointer<UInt8>, fieldStarts: UnsafeMutablePointer<Int32>,
+                                        fieldEnds: UnsafeMutablePointer<Int32>) {
+        let n = b.count
+        guard n > 0, let base = b.baseAddress else { return }
+        let fieldCount = layout.fieldCount
+        let idCol = layout.id.index, xCol = layout.x.index, yCol = layout.y.index
+        let carried = layout.carried
+        let carriedCount = carried.count
+        // Bytes a row can add beyond its own record's: the separators, the labels, the line end.
+        let rowExtra = 3 + carriedCount + 1 + labels.grids.longest + labels.buildings.longest + labels.statuses.longest
+        let geographic = self.geographic
+        let snapMetres = self.snapMetres
+        var rowCount = 0
+        var line = 0
+        var i = 0
+        var statusCounts = (0, 0, 0, 0, 0, 0, 0, 0)
+        var dst = output.base + output.count
+        var dstEnd = output.base + output.capacity
+        labels.grids.bytes.withUnsafeBufferPointer { gridBytes in
+        labels.grids.start.withUnsafeBufferPointer { gridStart in
+        labels.buildings.bytes.withUnsafeBufferPointer { buildingBytes in
+        labels.buildings.start.withUnsafeBufferPointer { buildingStart in
+        labels.statuses.bytes.withUnsafeBufferPointer { statusBytes in
+        labels.statuses.start.withUnsafeBufferPointer { statusStart in
+        carried.withUnsafeBufferPointer { carried in
+            let grid = gridBytes.baseAddress!, building = buildingBytes.baseAddress!, status = statusBytes.baseAddress!
+            while i < n {
+                let recordStart = i
+                let recordLine = line
+                let record = CSVScanner.recordWide(b, from: i, starts: fieldStarts, ends: fieldEnds, capacity: fieldCount)
+                i = record.next
+                line += record.lineEnds
+                if record.isBlank(fieldStarts, fieldEnds) { continue }
+                rowCount += 1
+                let f = record.fieldCount
+                let needed = (i - recordStart) + rowExtra
+                if dstEnd - dst < needed {
+                    output.count = dst - output.base
+                    output.reserve(needed)
+                    dst = output.base + output.count
+                    dstEnd = output.base + output.capacity
+                }
+
+                var hit = GeocodeHit(grid: -1, building: -1, status: .invalid)
+                if f != fieldCount {
+                    rejectRow(b, line: recordLine, idRange: idCol < f ? Int(fieldStarts[idCol])..<Int(fieldEnds[idCol]) : 0..<0,
+                              reason: "the row has \(f) fields but the header has \(fieldCount): quote fields that contain commas")
+                } else {
+                    let xs = Int(fieldStarts[xCol]), xe = Int(fieldEnds[xCol])
+                    let ys = Int(fieldStarts[yCol]), ye = Int(fieldEnds[yCol])
+                    var point: Position? = nil
+                    if let x = NumberParser.plainDecimal(base + xs, count: xe - xs),
+                       let y = NumberParser.plainDecimal(base + ys, count: ye - ys),
+                       !geographic || (abs(x) <= 180 && abs(y) <= 90) {
+                        point = Position(x, y)
+                    } else {
+                        switch rowPoint(b, xs..<xe, ys..<ye) {
+                        case .point(let p): point = p
+                        case .noCoordinates:
+                            rejectRow(b, line: recordLine, idRange: Int(fieldStarts[idCol])..<Int(fieldEnds[idCol]),
+                                      reason: missingReason)
+                        case .invalid(let reason):
+                            rejectRow(b, line: recordLine, idRange: Int(fieldStarts[idCol])..<Int(fieldEnds[idCol]),
+                                      reason: reason)
+                        }
+                    }
+                    if let point {
+                        hit = locator.locateHit(point, snapMetres: snapMetres)
+                        if hit.status == .invalid {
+                            rejectRow(b, line: recordLine, idRange: Int(fieldStarts[idCol])..<Int(fieldEnds[idCol]),
+                                      reason: "the transformed point (\(point.x), \(point.y)) is not a valid longitude/latitude")
+                        }
+                    }
+                }
+
+                // id,grid_id,building_id,status[,carried...]\n
+                if idCol < f { Self.copy(base + Int(fieldStarts[idCol]), Int(fieldEnds[idCol] - fieldStarts[idCol]), to: &dst) }
+                dst[0] = 44
+                dst += 1
+                if hit.grid >= 0 {
+                    let g = Int(hit.grid)
+                    Self.copy(grid + gridStart[g], gridStart[g + 1] - gridStart[g], to: &dst)
+                }
+                dst[0] = 44
+                dst += 1
+                if hit.building >= 0 {
+                    let g = Int(hit.building)
+                    Self.copy(building + buildingStart[g], buildingStart[g + 1] - buildingStart[g], to: &dst)
+                }
+                dst[0] = 44
+                dst += 1
+                let s = hit.status.ordinal
+                Self.copy(status + statusStart[s], statusStart[s + 1] - statusStart[s], to: &dst)
+                withUnsafeMutableBytes(of: &statusCounts) { $0.baseAddress!.assumingMemoryBound(to: Int.self)[s] += 1 }
+                for j in 0..<carriedCount {
+                    dst[0] = 44
+                    dst += 1
+                    let c = carried[j]
+                    if c < f { Self.copy(base + Int(fieldStarts[c]), Int(fieldEnds[c] - fieldStarts[c]), to: &dst) }
+                }
+                dst[0] = 10
+                dst += 1
+            }
+        }}}}}}}
+        output.count = dst - output.base
+        withUnsafeBytes(of: statusCounts) { raw in
+            let c = raw.bindMemory(to: Int.self)
+            for s in counts.indices { counts[s] = c[s] }
+        }
+        rows = rowCount
+        lines = line
+        if invalid.count > 1 { invalid.sort { $0.line < $1.line } }
+    }
+
+    /// Copies `count` bytes (an id, a label, a carried field: usually short) eight at a time.
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<UInt8>, _ count: Int, to dst: inout UnsafeMutablePointer<UInt8>) {
+        if count > 64 {
+            dst.update(from: source, count: count)
+        } else {
+            var k = 0
+            while count - k >= 8 {
+                UnsafeMutableRawPointer(dst + k).storeBytes(of: UnsafeRawPointer(source + k).loadUnaligned(as: UInt64.self),
+                                                            as: UInt64.self)
+                k += 8
+            }
+            while k < count {
+                dst[k] = source[k]
+                k += 1
+            }
+        }
+        dst += count
+    }
+
+    /// Records an invalid row of the one-pass path.
+    private mutating func rejectRow(_ b: UnsafeBufferPointer<UInt8>, line: Int, idRange: Range<Int>, reason: String) {
+        invalid.append(InvalidPointRow(line: line, id: CSVScanner.unquoted(b, idRange), reason: reason))
+    }
+
+    /// The reason for a row without coordinates (and, with address matching, without an address).
+    private var missingReason: String {
+        "missing \(layout.x.name) or \(layout.y.name)" + (matcher == nil ? "" : " and no address")
+    }
+
+    /// What the coordinate fields of a row hold.
+    private enum RowPoint {
+        case point(Position)
+        /// Both coordinates empty.
+        case noCoordinates
+        case invalid(String)
+    }
+
+    /// The coordinates of a row with the header's field count, parsed and checked (finite; in range for
+    /// longitude/latitude, with the swapped-axes hint); both paths use it.
+    private func rowPoint(_ b: UnsafeBufferPointer<UInt8>, _ xr: Range<Int>, _ yr: Range<Int>) -> RowPoint {
+        let x = NumberParser.parseField(b, xr)
+        let y = NumberParser.parseField(b, yr)
+        let xName = layout.x.name, yName = layout.y.name
+        switch (x, y) {
+        case (.number(let x), .number(let y)):
+            if !x.isFinite || !y.isFinite {
+                return .invalid("\(xName),\(yName) is not a finite number (\(text(b, xr)), \(text(b, yr)))")
+            } else if geographic && (abs(x) > 180 || abs(y) > 90) {
+                if let bounds = locator.bounds, PointPlacer.looksSwapped(x: x, y: y, geographic: true, bounds: bounds) {
+                    return .invalid(PlacementError.looksSwapped(x: x, y: y).description)
+                }
+                return .invalid("(\(text(b, xr)), \(text(b, yr))) is out of range for longitude/latitude " +
+                                "(|lon| ≤ 180, |lat| ≤ 90); is --crs right?")
+            }
+            return .point(Position(x, y))
+        case (.empty, .empty):
+            return .noCoordinates
+        case (.empty, _), (_, .empty):
+            return .invalid(missingReason)
+        default:
+            return .invalid("\(xName),\(yName) is not numeric ('\(text(b, xr))', '\(text(b, yr))')")
+        }
     }
 
     /// Splits records into fields and parses the coordinates.
@@ -112,7 +308,7 @@ struct PartWorker {
         while i < n {
             let recordStart = i
             let recordLine = line
-            let record = CSVScanner.record(b, from: i, starts: fieldStarts, ends: fieldEnds, capacity: fieldCount)
+            let record = CSVScanner.recordWide(b, from: i, starts: fieldStarts, ends: fieldEnds, capacity: fieldCount)
             i = record.next
             line += record.lineEnds
             if record.isBlank(fieldStarts, fieldEnds) { continue }
@@ -146,33 +342,19 @@ struct PartWorker {
             }
             let xr = Int(fieldStarts[layout.x.index])..<Int(fieldEnds[layout.x.index])
             let yr = Int(fieldStarts[layout.y.index])..<Int(fieldEnds[layout.y.index])
-            let x = NumberParser.parseField(b, xr)
-            let y = NumberParser.parseField(b, yr)
-            let xName = layout.x.name, yName = layout.y.name
-            switch (x, y) {
-            case (.number(let x), .number(let y)):
-                if !x.isFinite || !y.isFinite {
-                    reject(b, reason: "\(xName),\(yName) is not a finite number (\(text(b, xr)), \(text(b, yr)))")
-                } else if geographic && (abs(x) > 180 || abs(y) > 90) {
-                    if let bounds = locator.bounds, PointPlacer.looksSwapped(x: x, y: y, geographic: true, bounds: bounds) {
-                        reject(b, reason: PlacementError.looksSwapped(x: x, y: y).description)
-                    } else {
-                        reject(b, reason: "(\(text(b, xr)), \(text(b, yr))) is out of range for longitude/latitude " +
-                               "(|lon| ≤ 180, |lat| ≤ 90); is --crs right?")
-                    }
-                } else {
-                    positions.append(Position(x, y))
-                    valid.append(true)
-                    byAddress.append(false)
-                }
-            case (.empty, .empty) where matcher != nil && !address(b, rowStart.count - 1).isEmpty:
+            switch rowPoint(b, xr, yr) {
+            case .point(let p):
+                positions.append(p)
+                valid.append(true)
+                byAddress.append(false)
+            case .noCoordinates where matcher != nil && !address(b, rowStart.count - 1).isEmpty:
                 positions.append(Position(.nan, .nan))
                 valid.append(false)
                 byAddress.append(true)
-            case (.empty, _), (_, .empty):
-                reject(b, reason: "missing \(xName) or \(yName)" + (matcher == nil ? "" : " and no address"))
-            default:
-                reject(b, reason: "\(xName),\(yName) is not numeric ('\(text(b, xr))', '\(text(b, yr))')")
+            case .noCoordinates:
+                reject(b, reason: missingReason)
+            case .invalid(let reason):
+                reject(b, reason: reason)
             }
         }
         lines = line
@@ -350,4 +532,40 @@ struct PartWorker {
         if let a = match.matchedAddress { out.append(contentsOf: CSVFormat.escaped(a).utf8) }
     }
 
+}
+
+/// A growable byte buffer written through its raw pointer: a part's output rows, reused block after block.
+final class OutputBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    /// Bytes written.
+    var count = 0
+
+    init(capacity: Int = 1 << 16) {
+        self.capacity = max(64, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for `extra` more bytes after `count` (doubling), keeping the bytes written.
+    func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        var grown = capacity
+        while grown < count + extra { grown *= 2 }
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = grown
+    }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }

@@ -55,12 +55,16 @@ struct OutputLabels: Sendable {
     struct Table: Sendable {
         var bytes: [UInt8] = []
         var start: [Int] = [0]
+        /// The length of the longest label in bytes.
+        var longest = 0
 
         init(_ labels: [String]) {
             for label in labels {
                 bytes.append(contentsOf: CSVFormat.escaped(label).utf8)
+                longest = max(longest, bytes.count - start.last!)
                 start.append(bytes.count)
             }
+            bytes.append(0)  // never empty, so its buffer always has a base address
         }
     }
 

@@ -36,16 +36,19 @@ final class ByteFile {
     }
 
     func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw CSVError(file: path, line: 0, message: "cannot write (\(String(cString: strerror(errno)))): is the disk full?")
-                }
-                offset += n
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    func write(_ raw: UnsafeRawBufferPointer) throws {
+        guard let start = raw.baseAddress else { return }
+        var offset = 0
+        while offset < raw.count {
+            let n = Foundation.write(descriptor, start + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CSVError(file: path, line: 0, message: "cannot write (\(String(cString: strerror(errno)))): is the disk full?")
             }
+            offset += n
         }
     }
 

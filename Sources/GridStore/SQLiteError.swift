@@ -42,7 +42,7 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Nil for the others (constraints, SQL errors), whose message is the whole story.
     public var advice: String? {
         if isCorrupt {
-            return "the database file is damaged (\(message)); `sqlite3 FILE 'PRAGMA integrity_check'` lists the damaged "
+            return "the database file is damaged: `sqlite3 FILE 'PRAGMA integrity_check'` lists the damaged "
                 + "pages; stop every gridwork process on it and restore the last backup (docs/reliability.md)"
         }
         switch code {

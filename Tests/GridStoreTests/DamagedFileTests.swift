@@ -5,7 +5,7 @@ import Testing
 extension GridStoreTests {
 /// Errors of the file rather than of the SQL: a damaged page found by `checkStructure`, and the advice every such
 /// error carries (docs/reliability.md).
-@Suite struct StorageFaultTests {
+@Suite struct DamagedFileTests {
     /// A database of a few hundred rows, checkpointed into its main file, and the number of its table's root page.
     static func database(in dir: TemporaryDirectory) throws -> (path: String, page: Int, pageSize: Int) {
         let path = dir.path("damaged.sqlite")

@@ -145,9 +145,9 @@ struct ServerLimits: Sendable {
     /// How often the live feed (`GET /api/v1/events`) sends a heartbeat and checks its token again.
     var eventHeartbeat: Duration = .seconds(15)
     /// Closes a connection that completes no request head this long after it opened or after its last answer
-    /// (Hummingbird's idle timeout; `--idle-timeout`).
+    /// (Hummingbird's idle timeout; `--idle-timeout-seconds`).
     var idleTimeout: Duration = .seconds(30)
-    /// A request's body must arrive whole within this of its head (`ConnectionGuard`; `--body-timeout`): 120 s lets
+    /// A request's body must arrive whole within this of its head (`ConnectionGuard`; `--body-timeout-seconds`): 120 s lets
     /// the largest upload through at about 130 KB/s.
     var bodyTimeout: Duration = .seconds(120)
     /// The most connections open at once (`ConnectionGuard`; `--max-connections`).

@@ -35,9 +35,9 @@ final class ConnectionCount: Sendable {
 ///   and is closed at once, before it is read, so file descriptors and memory stay bounded
 ///   (`gridwork serve --max-connections`).
 /// - **Body deadline**: once a request's head has arrived, its whole body must arrive within `bodyTimeout`, however
-///   steadily it trickles in; else the connection is closed (`--body-timeout`).
+///   steadily it trickles in; else the connection is closed (`--body-timeout-seconds`).
 ///
-/// The third guard is Hummingbird's idle timeout (`HTTP1Channel.Configuration.idleTimeout`, `--idle-timeout`): a
+/// The third guard is Hummingbird's idle timeout (`HTTP1Channel.Configuration.idleTimeout`, `--idle-timeout-seconds`): a
 /// connection that completes no request head for that long after it opened or after its last answer is closed. A
 /// head sent a byte at a time completes nothing, so it is closed then too.
 ///

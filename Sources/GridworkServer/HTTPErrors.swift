@@ -109,8 +109,8 @@ enum HTTPErrors {
 
 /// Turns every failure into an answer with a message: `DispatchError`s into `HTTPError`s with theirs, the router's
 /// bare 404 into 404 or 405 saying what exists, a 413 into one stating the limit, a full or read-only disk into a 503
-/// (`HTTPErrors.storage`), any other failure (SQLite, I/O) into a 500; both logged with their detail. Under `/open311/` the answer is Open311's error array instead of `{"error": {"message"}}` (`<errors>` for a
-/// `.xml` path).
+/// (`HTTPErrors.storage`), any other failure (SQLite, I/O) into a 500; both logged with their detail. Under
+/// `/open311/` the answer is Open311's error array instead of `{"error": {"message"}}` (`<errors>` for a `.xml` path).
 struct DispatchErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The routes served (method, pattern), to tell 405 from 404.
     var routes: [(HTTPRequest.Method, String)] = []

@@ -63,7 +63,7 @@ let package = Package(
         // The HTTP layer of the dispatch service (Hummingbird): JSON API, Open311, web console, map layers;
         // `DispatchServer.run` is its one entry point.
         .target(name: "GridworkServer", dependencies: [
-            "GridworkDispatch", "Gridwork", "GeoJSON",
+            "GridworkDispatch", "Gridwork", "GeoJSON", "GridStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -76,7 +76,7 @@ let package = Package(
         ]),
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
-            "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection", "GridAddress",
+            "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection", "GridAddress", "GridStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

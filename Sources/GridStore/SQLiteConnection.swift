@@ -298,6 +298,25 @@ public final class SQLiteConnection {
         try execute("PRAGMA user_version = \(version32)")
     }
 
+    /// Checks the file's structure with `PRAGMA quick_check` (every page of every table and index read once: the
+    /// b-trees, free list and record formats; not whether indexes match their tables, which `integrity_check` adds).
+    /// 0.1–0.25 s for a 35 MB county (the Jiande-sized sample, docs/reliability.md). Throws an `SQLITE_CORRUPT` error quoting SQLite's first findings (its `advice` names
+    /// `PRAGMA integrity_check` and the backup) when the file is damaged; SQLite's own error when it cannot read at all.
+    public func checkStructure() throws {
+        let context = "checking the structure of '\(path)' (PRAGMA quick_check)"
+        let findings: [String]
+        do {
+            findings = try query("PRAGMA quick_check(5)").compactMap { $0[0].stringValue }
+        } catch let error as SQLiteError {
+            throw SQLiteError(code: error.code, extendedCode: error.extendedCode, message: error.message, context: context,
+                              sql: error.sql)
+        }
+        guard findings != ["ok"] else { return }
+        let found = findings.flatMap { $0.split(separator: "\n") }.filter { !$0.hasPrefix("*** in database") }
+        throw SQLiteError(code: SQLITE_CORRUPT, message: "database disk image is malformed (found: " + found.joined(separator: "; ") + ")",
+                          context: context)
+    }
+
     /// Bytes SQLite has allocated in this process, all connections together (`sqlite3_memory_used`).
     public static var sqliteMemoryUsed: Int64 { sqlite3_memory_used() }
 

@@ -30,6 +30,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
     private let busyTimeout: Duration
     private let writer: SQLiteConnection
     private let writerLock = NSRecursiveLock()
+    /// How many `write` calls are running on the writer (nested ones on the thread holding `writerLock`).
+    private var writeDepth = 0
     private let readerCondition = NSCondition()
     private var idleReaders: [SQLiteConnection] = []
     private var openReaders = 0
@@ -75,9 +77,21 @@ public final class SQLiteDatabase: @unchecked Sendable {
 
     /// Runs `body` with the writer connection under the writer lock, inside an `IMMEDIATE` transaction:
     /// committed when `body` returns, rolled back when it throws.
+    ///
+    /// A transaction left open by an earlier failure (a `ROLLBACK` that failed too, after a disk error) is rolled back
+    /// first, or the call throws: a new write must never become a savepoint of a transaction that will not commit.
     public func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         writerLock.lock()
         defer { writerLock.unlock() }
+        if writeDepth == 0 && writer.isInTransaction {
+            try? writer.execute("ROLLBACK")
+            if writer.isInTransaction {
+                throw SQLiteError(code: 1 /* SQLITE_ERROR */, message: "a failed transaction could not be rolled back",
+                                  context: "starting a write on '\(path)'")
+            }
+        }
+        writeDepth += 1
+        defer { writeDepth -= 1 }
         return try writer.transaction(.immediate) { try body(writer) }
     }
 

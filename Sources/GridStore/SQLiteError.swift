@@ -31,6 +31,34 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
     /// The file exists but is not an SQLite database (or is encrypted).
     public var isNotADatabase: Bool { code == SQLITE_NOTADB }
+    /// The database file is damaged (`SQLITE_CORRUPT`: "database disk image is malformed").
+    public var isCorrupt: Bool { code == SQLITE_CORRUPT }
+    /// The disk refused a write: full (`SQLITE_FULL`), an I/O error (`SQLITE_IOERR_*`: a file-size limit, a failing
+    /// disk, a file made immutable) or a file or folder that is read-only for this process (`SQLITE_READONLY_*`).
+    /// Nothing of the failed statement's transaction is stored; the same write can succeed once the cause is gone.
+    public var isStorageFailure: Bool { code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY }
+
+    /// What to do about an error of the file rather than of the SQL: damage, a full or failing disk, a read-only file.
+    /// Nil for the others (constraints, SQL errors), whose message is the whole story.
+    public var advice: String? {
+        if isCorrupt {
+            return "the database file is damaged: `sqlite3 FILE 'PRAGMA integrity_check'` lists the damaged "
+                + "pages; stop every gridwork process on it and restore the last backup (docs/reliability.md)"
+        }
+        switch code {
+        case SQLITE_FULL:
+            return "the disk holding the database is full (磁盘已满); nothing of this change was written: free space and retry"
+        case SQLITE_IOERR:
+            return "the disk refused a write or read (\(codeName): full, a file-size limit, a read-only or failing disk); "
+                + "nothing of this change was written: check the disk and the system log, then retry"
+        case SQLITE_READONLY:
+            return "the database file or its folder is read-only for this process (\(codeName)); check its owner and mode, "
+                + "`lsattr` for the immutable flag, and whether the file system is mounted read-only"
+        default:
+            return nil
+        }
+    }
+
     /// The symbolic name of the extended code when known, else of the primary code (`SQLITE_CONSTRAINT_UNIQUE`).
     public var codeName: String {
         sqliteExtendedCodeNames[extendedCode] ?? sqlitePrimaryCodeNames[code] ?? "SQLITE_ERROR_\(extendedCode)"
@@ -39,6 +67,7 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         var text = "SQLite error \(codeName) (\(code)/\(extendedCode)) while \(context): \(message)"
         if let sql { text += " — SQL: \(sql)" }
+        if let advice { text += " — \(advice)" }
         return text
     }
 }
@@ -95,5 +124,7 @@ private let sqliteExtendedCodeNames: [Int32: String] = [
     1544: "SQLITE_READONLY_DIRECTORY", 270: "SQLITE_CANTOPEN_NOTEMPDIR", 526: "SQLITE_CANTOPEN_ISDIR",
     782: "SQLITE_CANTOPEN_FULLPATH", 1038: "SQLITE_CANTOPEN_CONVPATH", 1034: "SQLITE_IOERR_FSYNC",
     266: "SQLITE_IOERR_READ", 778: "SQLITE_IOERR_WRITE", 3338: "SQLITE_IOERR_ACCESS",
+    4874: "SQLITE_IOERR_SHMSIZE", 1546: "SQLITE_IOERR_TRUNCATE", 3850: "SQLITE_IOERR_LOCK", 267: "SQLITE_CORRUPT_VTAB",
+    779: "SQLITE_CORRUPT_INDEX", 523: "SQLITE_CORRUPT_SEQUENCE",
     513: "SQLITE_ERROR_RETRY", 257: "SQLITE_ERROR_MISSING_COLLSEQ", 1: "SQLITE_ERROR",
 ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The root `gridwork` command; each job is a subcommand.
 @available(macOS 10.15, *)
@@ -12,4 +13,11 @@ public struct GridworkCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Process settings every subcommand needs, made before it runs: a write past a file-size limit (`ulimit -f`)
+    /// fails with `EFBIG`, which SQLite reports and the commands answer (the import rolls back, the server answers
+    /// 503), instead of SIGXFSZ killing the process mid-write.
+    public static func prepareProcess() {
+        signal(SIGXFSZ, SIG_IGN)
+    }
 }

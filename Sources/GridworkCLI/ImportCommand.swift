@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridAddress
+import GridStore
 import Gridwork
 
 /// Options naming the county database, shared by subcommands.
@@ -131,6 +132,10 @@ struct ImportCommand: ParsableCommand {
         } catch let failed as ImportFailed {
             printError(failed.description)
             throw ExitCode(2)
+        } catch let failure as SQLiteError where failure.isStorageFailure {
+            // The import is one transaction: SQLite rolled it back, so the database is as it was.
+            printError("import refused: nothing was imported into \(database.db), the database is as it was before; \(failure)")
+            throw ExitCode(3)
         }
     }
 }

@@ -11,7 +11,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the dispatch service: intake, automatic routing, closed loop, escalation (docs/api.md).",
         discussion: """
             Prints `listening on HOST:PORT` once it accepts requests. Every acknowledged (201) incident is committed \
-            before the response. Deadlines that fell due while the server was down are escalated at start-up.
+            before the response. Deadlines that fell due while the server was down are escalated at start-up. \
+            SIGTERM or SIGINT stop it gracefully: no new connections, requests in flight are answered, exit 0. \
+            A full or read-only disk is answered 503 and the server keeps running (docs/reliability.md).
             """
     )
 
@@ -22,6 +24,14 @@ struct ServeCommand: AsyncParsableCommand {
     var rules: String?
     @Option(name: .customLong("sweep-seconds"), help: "Seconds between escalation sweeps.") var sweepSeconds: Int = 60
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.") var maxBodyBytes: Int = 64 * 1024
+    @Option(name: .customLong("idle-timeout-seconds"),
+            help: "Close a connection that completes no request head for this long (idle keep-alive, slowloris).")
+    var idleTimeoutSeconds: Int = 30
+    @Option(name: .customLong("body-timeout-seconds"), help: "A request body must arrive whole within this of its head.")
+    var bodyTimeoutSeconds: Int = 120
+    @Option(name: .customLong("max-connections"),
+            help: "Most connections open at once; more are answered 503 (lowered to fit `ulimit -n`).")
+    var maxConnections: Int = 1000
     @Option(name: .customLong("web-root"), help: "The console page's folder (default: web/ found beside the executable or here).")
     var webRoot: String?
     @Option(name: .customLong("leaflet-dir"), help: "Leaflet's folder (default: Debian's libjs-leaflet, /usr/share/javascript/leaflet).")
@@ -47,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
         if sweepSeconds < 1 { throw ValidationError("--sweep-seconds must be at least 1") }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024") }
+        if idleTimeoutSeconds < 1 { throw ValidationError("--idle-timeout-seconds must be at least 1") }
+        if bodyTimeoutSeconds < 1 { throw ValidationError("--body-timeout-seconds must be at least 1") }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel) is not a level") }
         if let rules, !FileManager.default.fileExists(atPath: rules) { throw ValidationError("--rules \(rules): no such file") }
         if Open311Settings.EndpointType(rawValue: open311EndpointType) == nil {
@@ -66,12 +79,15 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = DispatchServer.Options(
+        var options = DispatchServer.Options(
             databasePath: db, rulesPath: rules, host: host, port: port, maxBodyBytes: maxBodyBytes,
             sweepInterval: .seconds(sweepSeconds), console: !noConsole, webRoot: webRoot, leafletDirectory: leafletDir,
             baseMap: try baseMap(), logLevel: Logger.Level(rawValue: logLevel) ?? .info,
             open311: Open311Settings(publicRead: open311PublicRead, contact: open311Contact ?? Open311Settings().contact,
                                      endpointType: Open311Settings.EndpointType(rawValue: open311EndpointType) ?? .production))
+        options.idleTimeout = .seconds(idleTimeoutSeconds)
+        options.bodyTimeout = .seconds(bodyTimeoutSeconds)
+        options.maxConnections = maxConnections
         do {
             try await DispatchServer.run(options)
         } catch let error as ConsoleError {

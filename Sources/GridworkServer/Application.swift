@@ -32,6 +32,14 @@ public enum DispatchServer {
         public var logLevel: Logger.Level
         /// Open311's public read, contact and endpoint type (`discovery.json`).
         public var open311: Open311Settings
+        /// A connection that completes no request head this long after it opened or after its last answer is closed
+        /// (idle keep-alive connections, and slowloris heads sent a byte at a time).
+        public var idleTimeout: Duration = ServerLimits().idleTimeout
+        /// Once a request's head has arrived, its body must arrive whole within this, else the connection is closed.
+        public var bodyTimeout: Duration = ServerLimits().bodyTimeout
+        /// The most connections open at once; one more is answered 503 and closed. Lowered at start-up to fit the
+        /// process's file-descriptor limit (`ConnectionCount`).
+        public var maxConnections: Int = ServerLimits().maxConnections
 
         public init(databasePath: String, rulesPath: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                     maxBodyBytes: Int = 64 * 1024, sweepInterval: Duration = .seconds(60), console: Bool = true,
@@ -67,9 +75,16 @@ public enum DispatchServer {
         let console = try Console.open(databasePath: options.databasePath, service: service, page: options.console,
                                        webRoot: options.webRoot, leafletDirectory: options.leafletDirectory,
                                        baseMap: options.baseMap)
-        let serverOptions = DispatchServerOptions(host: options.host, port: options.port,
-                                                  limits: ServerLimits(maxBodyBytes: options.maxBodyBytes,
-                                                                       media: service.media?.limits ?? MediaLimits()),
+        var limits = ServerLimits(maxBodyBytes: options.maxBodyBytes, media: service.media?.limits ?? MediaLimits())
+        limits.idleTimeout = options.idleTimeout
+        limits.bodyTimeout = options.bodyTimeout
+        limits.maxConnections = options.maxConnections
+        let descriptors = FileDescriptorLimit.raise()
+        if let descriptors, limits.maxConnections > descriptors - FileDescriptorLimit.reserve {
+            limits.maxConnections = max(1, descriptors - FileDescriptorLimit.reserve)
+            logger.warning("--max-connections \(options.maxConnections) lowered to \(limits.maxConnections): the process may open \(descriptors) files (ulimit -n), \(FileDescriptorLimit.reserve) kept for the database and photos")
+        }
+        let serverOptions = DispatchServerOptions(host: options.host, port: options.port, limits: limits,
                                                   sweepInterval: options.sweepInterval, open311: options.open311)
         let host = options.host
         let app = try buildApplication(service: service, options: serverOptions, console: console) { port in
@@ -129,6 +144,14 @@ struct ServerLimits: Sendable {
     var maxHeaderBytes: Int = 64 * 1024
     /// How often the live feed (`GET /api/v1/events`) sends a heartbeat and checks its token again.
     var eventHeartbeat: Duration = .seconds(15)
+    /// Closes a connection that completes no request head this long after it opened or after its last answer
+    /// (Hummingbird's idle timeout; `--idle-timeout-seconds`).
+    var idleTimeout: Duration = .seconds(30)
+    /// A request's body must arrive whole within this of its head (`ConnectionGuard`; `--body-timeout-seconds`): 120 s lets
+    /// the largest upload through at about 130 KB/s.
+    var bodyTimeout: Duration = .seconds(120)
+    /// The most connections open at once (`ConnectionGuard`; `--max-connections`).
+    var maxConnections = 1000
 
     /// Largest `multipart/form-data` body: the photos at their limit, 1 KiB of part headers each, and the fields
     /// within `maxBodyBytes`.
@@ -211,8 +234,12 @@ func buildApplication(service: DispatchService, options: DispatchServerOptions, 
     var logger = service.logger
     logger[metadataKey: "component"] = "http"
     let headerLimit = options.limits.maxHeaderBytes
+    let connections = ConnectionCount(limit: options.limits.maxConnections)
+    let bodyTimeout = TimeAmount(options.limits.bodyTimeout)
     let http1 = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [HeaderLimitHandler(limit: headerLimit)],
+        additionalChannelHandlers: [ConnectionGuard(count: connections, bodyTimeout: bodyTimeout),
+                                    HeaderLimitHandler(limit: headerLimit)],
+        idleTimeout: TimeAmount(options.limits.idleTimeout),
         httpDecoderConfiguration: .init(maxHeaderFieldSize: HeaderLimitHandler.hardLimit, maxHeaderListSize: HeaderLimitHandler.hardLimit))
     return Application(
         router: buildRouter(service: service, limits: options.limits, open311: options.open311, console: console),
@@ -222,6 +249,26 @@ func buildApplication(service: DispatchService, options: DispatchServerOptions, 
         services: [EscalationSweeper(service: service, interval: options.sweepInterval)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
         logger: logger)
+}
+
+/// The process's limit on open files (`RLIMIT_NOFILE`), which bounds the connections a server can hold.
+enum FileDescriptorLimit {
+    /// Descriptors kept for other than connections: SQLite's files (the database, its WAL and shared memory per
+    /// connection, up to five connections), photos being stored, the listening socket, standard streams.
+    static let reserve = 64
+
+    /// Raises the soft limit to the hard one (Debian's default soft limit, 1024, is lower than many a hard limit) and
+    /// returns the soft limit then in force; nil when it cannot be read or is unlimited.
+    static func raise() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur == rlim_t.max ? nil : Int(clamping: limit.rlim_cur)
+    }
 }
 
 /// Runs the deadline sweep periodically until graceful shutdown.

@@ -1,3 +1,5 @@
+import Foundation
+import GridStore
 import GridworkDispatch
 import Hummingbird
 
@@ -65,6 +67,39 @@ enum HTTPErrors {
         return HTTPError(.notFound, message: "no route \(request.method) \(path); docs/api.md lists the routes")
     }
 
+    /// Seconds a client is asked to wait (`Retry-After`) when the disk refuses writes.
+    static let storageRetrySeconds = 30
+
+    /// What a failure of the disk under the database becomes: 503 with `Retry-After`, saying nothing was stored, so a
+    /// client keeps the report and sends it again (the server keeps running and answers reads meanwhile; docs/reliability.md).
+    /// A damaged file is a 500 naming `PRAGMA integrity_check`. Nil for any other failure.
+    static func storage(_ error: any Error) -> HTTPError? {
+        if let failure = error as? SQLiteError {
+            if failure.isCorrupt {
+                return HTTPError(.internalServerError, message: "the database file is damaged (database disk image is malformed; "
+                    + "数据库文件损坏): the administrator checks it with `PRAGMA integrity_check` and restores the last backup")
+            }
+            guard failure.isStorageFailure else { return nil }
+            let cause = switch failure.code {
+            case 13: "the disk holding the database is full (磁盘已满)"  // SQLITE_FULL
+            case 8: "the database file is read-only (数据库只读)"  // SQLITE_READONLY
+            default: "the disk refused to write the database (磁盘写入失败: full, a file-size limit or a read-only or failing disk)"
+            }
+            return unavailable(cause)
+        }
+        if let failure = error as? CocoaError,
+           [.fileWriteOutOfSpace, .fileWriteVolumeReadOnly, .fileWriteNoPermission].contains(failure.code) {
+            return unavailable("the disk refused to store a file (磁盘已满或只读)")
+        }
+        return nil
+    }
+
+    private static func unavailable(_ cause: String) -> HTTPError {
+        HTTPError(.serviceUnavailable, headers: [.retryAfter: String(storageRetrySeconds)],
+                  message: "\(cause): nothing of this request was stored; keep it and send it again later "
+                    + "(reading still works; the administrator is told in the server log)")
+    }
+
     /// Whether a path fits a route pattern (`/api/v1/incidents/:id`: `:name` is any one segment).
     static func matches(_ path: String, _ pattern: String) -> Bool {
         let parts = path.split(separator: "/"), want = pattern.split(separator: "/")
@@ -73,9 +108,9 @@ enum HTTPErrors {
 }
 
 /// Turns every failure into an answer with a message: `DispatchError`s into `HTTPError`s with theirs, the router's
-/// bare 404 into 404 or 405 saying what exists, a 413 into one stating the limit, any other failure (SQLite, I/O) into a 500 that is logged with its
-/// detail. Under `/open311/` the answer is Open311's error array instead of `{"error": {"message"}}` (`<errors>` for a
-/// `.xml` path).
+/// bare 404 into 404 or 405 saying what exists, a 413 into one stating the limit, a full or read-only disk into a 503
+/// (`HTTPErrors.storage`), any other failure (SQLite, I/O) into a 500; both logged with their detail. Under
+/// `/open311/` the answer is Open311's error array instead of `{"error": {"message"}}` (`<errors>` for a `.xml` path).
 struct DispatchErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The routes served (method, pattern), to tell 405 from 404.
     var routes: [(HTTPRequest.Method, String)] = []
@@ -103,9 +138,12 @@ struct DispatchErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .contentTooLarge: HTTPErrors.tooLarge(limit: maxBodyBytes)
             default: HTTPError(failure.status, message: failure.status.reasonPhrase)
             }
-        } catch {
-            context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
-            throw HTTPError(.internalServerError, message: "internal error; the server log has the detail")
+        } catch let failure {
+            context.logger.error("\(request.method) \(request.uri.path) failed: \(failure)")
+            guard let storage = HTTPErrors.storage(failure) else {
+                throw HTTPError(.internalServerError, message: "internal error; the server log has the detail")
+            }
+            error = storage
         }
         guard request.uri.path.hasPrefix("/open311/") else { throw error }
         let format = Open311Format.of(request.uri.path) ?? .json

@@ -4,6 +4,7 @@ import GridworkCLI
 @main
 struct GridworkMain {
     static func main() async {
+        GridworkCommand.prepareProcess()
         await GridworkCommand.main()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GridStore
 import GridworkDispatch
 @testable import GridworkServer
 import Hummingbird
@@ -40,6 +41,37 @@ struct ErrorMappingTests {
             let crash = try await client.execute(uri: "/crash", method: .get)
             #expect(crash.status == .internalServerError)
             #expect(String(buffer: crash.body).contains("the server log has the detail"))
+        }
+    }
+
+    @Test("a full or refusing disk is 503 with Retry-After saying nothing was stored; a damaged file 500 naming integrity_check")
+    func storage() async throws {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: DispatchErrorMiddleware())
+        let failures: [(String, SQLiteError)] = [
+            ("full", SQLiteError(code: 13, message: "database or disk is full", context: "committing")),
+            ("write", SQLiteError(code: 10, extendedCode: 778, message: "disk I/O error", context: "committing")),
+            ("readonly", SQLiteError(code: 8, extendedCode: 1032, message: "attempt to write a readonly database", context: "x")),
+            ("damaged", SQLiteError(code: 11, message: "database disk image is malformed", context: "reading")),
+            ("unique", SQLiteError(code: 19, extendedCode: 2067, message: "UNIQUE constraint failed: x.y", context: "x")),
+        ]
+        for (path, failure) in failures {
+            router.post(RouterPath(path)) { _, _ -> String in throw failure }
+        }
+        try await Application(router: router).test(.router) { client in
+            for path in ["full", "write", "readonly"] {
+                let r = try await client.execute(uri: "/" + path, method: .post)
+                #expect(r.status == .serviceUnavailable, "\(path)")
+                #expect(r.headers[.retryAfter] == String(HTTPErrors.storageRetrySeconds))
+                #expect(String(buffer: r.body).contains("nothing of this request was stored"))
+            }
+            let full = try await client.execute(uri: "/full", method: .post)
+            #expect(String(buffer: full.body).contains("磁盘已满"))
+            let damaged = try await client.execute(uri: "/damaged", method: .post)
+            #expect(damaged.status == .internalServerError)
+            #expect(String(buffer: damaged.body).contains("PRAGMA integrity_check"))
+            let unique = try await client.execute(uri: "/unique", method: .post)
+            #expect(unique.status == .internalServerError && String(buffer: unique.body).contains("the server log has the detail"))
         }
     }
 

@@ -39,13 +39,16 @@ public final class CountyStore {
     public let connection: SQLiteConnection
     let geos: GEOSContext
 
-    /// Opens (creating when allowed) the database at `path` and brings its schema up to date.
+    /// Opens (creating when allowed) the database at `path`, checks its structure (`SQLiteConnection.checkStructure`:
+    /// a damaged file throws an `SQLITE_CORRUPT` error naming `PRAGMA integrity_check`) and brings its schema up to date.
     public init(path: String, create: Bool = true) throws {
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw StoreError("no database at \(path): run `gridwork import --db \(path) --grids ...` first")
         }
         connection = try SQLiteConnection(path: path, mode: create ? .create : .readWrite)
         geos = GEOSContext()
+        // A damaged file is refused here, before anything reads half of it or writes into it (docs/reliability.md).
+        try connection.checkStructure()
         _ = try Migrator(CountySchema.migrations).migrate(connection)
     }
 

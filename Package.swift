@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // C libraries behind system-library targets (Debian: libgeos-dev, libproj-dev, libsqlite3-dev, libgdal-dev).
@@ -37,6 +38,13 @@ let package = Package(
         .target(name: "GridProjection", dependencies: ["CPROJ", "GeoJSON"]),
         // SQLite connection, statements, transactions, migrations.
         .target(name: "GridStore", dependencies: ["CSQLite"]),
+        // PostgreSQL + PostGIS over postgres-nio: store locations from `--db` URLs / PG* variables, an owned client,
+        // errors carrying the server's SQLSTATE/message/detail/hint, COPY FROM STDIN bulk loading.
+        .target(name: "GridPostgres", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // GDAL/OGR vector files: owned datasets, layers, features, fields, spatial references; geometries as WKB.
         .target(name: "GridGDAL", dependencies: ["CGDAL", "GeoJSON"]),
         // Fast exact point-in-polygon index: which grid / building covers a point.
@@ -89,6 +97,9 @@ let package = Package(
             "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty",
         ], path: "Tests/DispatchTestSupport"),
 
+        // A throwaway PostgreSQL + PostGIS cluster (initdb in a temp directory, unix socket), for any test target.
+        .target(name: "PostgresTestSupport", dependencies: ["GridPostgres"], path: "Tests/PostgresTestSupport"),
+
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "GridAddressTests", dependencies: ["GridAddress", "SampleCounty", "GeoJSON"]),
         .testTarget(name: "GridworkTestSupportTests", dependencies: ["GridworkTestSupport"]),
@@ -99,6 +110,7 @@ let package = Package(
         .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridGDALTests", dependencies: ["GridGDAL", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridworkTestSupport"]),
+        .testTarget(name: "GridPostgresTests", dependencies: ["GridPostgres", "PostgresTestSupport"]),
         .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridworkTests", dependencies: [

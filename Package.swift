@@ -67,6 +67,8 @@ let package = Package(
             "Gridwork", "GridStore", "GridProjection", "GeoJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            // The PostgreSQL incident store (many counties, several server instances on one database).
+            "GridPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // The HTTP layer of the dispatch service (Hummingbird): JSON API, Open311, web console, map layers;
         // `DispatchServer.run` is its one entry point.
@@ -94,7 +96,7 @@ let package = Package(
         .target(name: "GridworkTestSupport", dependencies: ["SeededRandom"], path: "Tests/GridworkTestSupport"),
         // A county database from the tiny sample with a token for every role, shared by the dispatch and server tests.
         .target(name: "DispatchTestSupport", dependencies: [
-            "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty",
+            "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty", "GridPostgres", "PostgresTestSupport",
         ], path: "Tests/DispatchTestSupport"),
 
         // A throwaway PostgreSQL + PostGIS cluster (initdb in a temp directory, unix socket), for any test target.
@@ -118,7 +120,7 @@ let package = Package(
             "GridAddress", "GridworkTestSupport",
         ]),
         .testTarget(name: "GridworkDispatchTests", dependencies: [
-            "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore",
+            "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore", "GridPostgres", "PostgresTestSupport",
         ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
             "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridProjection",

@@ -7,6 +7,10 @@ import Foundation
 /// task cannot starve the pool (2 cores here means 2 pool threads). Never call `run` from work already running on
 /// the bridge (it would wait for itself).
 public enum BlockingBridge {
+    /// The bridge's own thread as a task executor: for long-running work the blocking calls wait on (a
+    /// `PostgresClient`'s `run()`, a LISTEN loop), which must not depend on the cooperative pool either.
+    public static var executor: any TaskExecutor { BridgeExecutor.shared }
+
     public static func run<T>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)

@@ -144,6 +144,8 @@ struct DispatchServerOptions: Sendable {
     /// How often the escalation sweep runs (it also runs once at start-up).
     var sweepInterval: Duration = .seconds(60)
     var open311 = Open311Settings()
+    /// How often the server looks for a newer boundary version (`DispatchService.reloadBoundaries`).
+    var boundaryCheckInterval: Duration = .seconds(5)
 }
 
 /// A handler of one endpoint.
@@ -155,7 +157,7 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
                  console: Console? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     let api = IncidentController<BasicRequestContext>(
-        service: service, limits: limits, gridsGeoJSON: MapLayers.grids(service.geocoder.grids, directory: service.directory),
+        service: service, limits: limits, gridsGeoJSON: GridsGeoJSON(),
         publicRead: settings.publicRead)
     let open311 = Open311Controller<BasicRequestContext>(service: service, limits: limits, settings: settings)
     let events = EventsController<BasicRequestContext>(service: service, heartbeat: limits.eventHeartbeat)
@@ -219,7 +221,8 @@ func buildApplication(service: DispatchService, options: DispatchServerOptions, 
         server: .http1(configuration: http1),
         configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "gridwork",
                                                 backlog: 1024),
-        services: [EscalationSweeper(service: service, interval: options.sweepInterval)],
+        services: [EscalationSweeper(service: service, interval: options.sweepInterval),
+                   BoundaryWatcher(service: service, interval: options.boundaryCheckInterval)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
         logger: logger)
 }
@@ -237,6 +240,27 @@ struct EscalationSweeper: Service {
                     try service.sweep()
                 } catch {
                     service.logger.error("escalation sweep failed (will retry in \(interval)): \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// Serves a boundary version imported while the server runs: checks for a newer one every `interval` and moves the
+/// service onto it (new incidents are placed in the new grids; stored ones keep theirs). No restart needed.
+struct BoundaryWatcher: Service {
+    let service: DispatchService
+    let interval: Duration
+
+    func run() async throws {
+        guard service.boundaries != nil else { return }
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do {
+                    try await BackgroundThread.run { try service.reloadBoundaries() }
+                } catch {
+                    service.logger.error("boundary version check failed (will retry in \(interval)): \(error)")
                 }
             }
         }

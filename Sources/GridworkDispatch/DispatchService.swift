@@ -100,7 +100,7 @@ public final class DispatchService: Sendable {
     public static func open(databasePath: String, rulesPath: String?, clock: some DispatchClock = SystemDispatchClock(),
                             logger: Logger = Logger(label: "gridwork.dispatch"),
                             mediaLimits: MediaLimits = MediaLimits()) throws -> DispatchService {
-        let county = try CountyStore(path: databasePath, create: false)
+        let county = try SQLiteCountyStore(path: databasePath, create: false)
         let directory = try CountyDirectory.load(from: county)
         let rules = try rulesPath.map(RoutingRules.load(path:)) ?? RoutingRules.shipped(fittedTo: directory)
         let problems = rules.problems(against: directory)

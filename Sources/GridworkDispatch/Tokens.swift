@@ -35,7 +35,7 @@ public struct TokenIssuer {
 
     /// An issuer over a county database: its directory (to check bindings) and its dispatch tables.
     public static func open(databasePath: String) throws -> TokenIssuer {
-        let directory = try CountyDirectory.load(from: try CountyStore(path: databasePath, create: false))
+        let directory = try CountyDirectory.load(from: try SQLiteCountyStore(path: databasePath, create: false))
         return TokenIssuer(store: try SQLiteIncidentStore(path: databasePath, readers: 1), directory: directory)
     }
 

@@ -129,7 +129,7 @@ final class ReportLayerCache: Sendable {
     init(databasePath: String, version: Int) {
         task = Task {
             try await BackgroundThread.run {
-                let store = try CountyStore(path: databasePath, create: false)
+                let store = try SQLiteCountyStore(path: databasePath, create: false)
                 return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
             }
         }

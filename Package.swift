@@ -58,7 +58,7 @@ let package = Package(
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
             "GeoJSON", "GridGeometry", "GridProjection", "GridGDAL", "GridStore", "GridIndex", "GridAddress", "CZlib",
-            "SeededRandom",
+            "SeededRandom", "GridPostgres",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
@@ -87,6 +87,7 @@ let package = Package(
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
             "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection", "GridAddress",
+            "GridPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -117,7 +118,7 @@ let package = Package(
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridworkTests", dependencies: [
             "Gridwork", "GridworkCLI", "SampleCounty", "GeoJSON", "GridGeometry", "GridProjection", "GridStore",
-            "GridAddress", "GridworkTestSupport",
+            "GridAddress", "GridworkTestSupport", "GridPostgres", "PostgresTestSupport",
         ]),
         .testTarget(name: "GridworkDispatchTests", dependencies: [
             "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore", "GridPostgres", "PostgresTestSupport",

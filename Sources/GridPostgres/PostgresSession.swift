@@ -147,6 +147,8 @@ public final class PostgresSession: @unchecked Sendable {
     }
 
     /// Streams `data` (COPY text format) into `table(columns)` with `COPY … FROM STDIN`, in chunks of about 1 MiB.
+    /// postgres-nio quotes `table` as one identifier: give a bare name and reach other schemas through
+    /// `SET LOCAL search_path` (a dotted `schema.table` would be looked up as one name and not found).
     public func copyAsync(into table: String, columns: [String], data: CopyText) async throws {
         do {
             try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in

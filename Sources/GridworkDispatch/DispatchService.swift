@@ -1,5 +1,6 @@
 import Foundation
 import Gridwork
+import GridPostgres
 import GridStore
 import Logging
 
@@ -103,10 +104,13 @@ public final class DispatchService: Sendable {
     /// Loads everything from a county database: the directory and locator of the newest boundary version, and
     /// the routing rules (the shipped `config/routing.json`, built in, when `rulesPath` is nil). Refuses rules that do
     /// not fit the county. Photos go to the media directory beside the database (`MediaLibrary.directory(besideDatabase:)`).
-    public static func open(databasePath: String, rulesPath: String?, clock: some DispatchClock = SystemDispatchClock(),
+    public static func open(databasePath: String, county countyCode: String? = nil, rulesPath: String?,
+                            clock: some DispatchClock = SystemDispatchClock(),
                             logger: Logger = Logger(label: "gridwork.dispatch"),
-                            mediaLimits: MediaLimits = MediaLimits()) throws -> DispatchService {
-        let county = try CountyStore(path: databasePath, create: false)
+                            mediaLimits: MediaLimits = MediaLimits(), mediaDirectory: String? = nil) throws -> DispatchService {
+        // A SQLite file, or a PostgreSQL URL with the county (CountyStores: bad codes, a database without PostGIS or
+        // without the county are refused with the fix).
+        let county = try CountyStores.open(db: databasePath, county: countyCode)
         let directory = try CountyDirectory.load(from: county)
         let rules = try rulesPath.map(RoutingRules.load(path:)) ?? RoutingRules.shipped(fittedTo: directory)
         let problems = rules.problems(against: directory)
@@ -116,11 +120,18 @@ public final class DispatchService: Sendable {
         let geocoder = try IncidentGeocoder(grids: try county.grids(version: directory.versionID),
                                             buildings: try county.buildings(version: directory.versionID),
                                             snapMetres: rules.snapMetres)
+        let router = IncidentRouter(rules: rules, directory: directory)
+        if PostgresLocation.isPostgres(databasePath), let code = county.countyCode {
+            let store = try PostgresIncidentStore(location: try PostgresLocation(parsing: databasePath), countyCode: code, logger: logger)
+            let media = MediaLibrary(directory: mediaDirectory ?? "gridwork-media/\(code)", limits: mediaLimits)
+            return DispatchService(store: store, router: router, geocoder: geocoder, clock: clock, logger: logger, media: media,
+                                   boundaries: .store(db: databasePath, county: code))
+        }
         let store = try SQLiteIncidentStore(path: databasePath)
-        return DispatchService(store: store, router: IncidentRouter(rules: rules, directory: directory),
-                               geocoder: geocoder, clock: clock, logger: logger,
-                               media: MediaLibrary(directory: MediaLibrary.directory(besideDatabase: databasePath), limits: mediaLimits),
-                               boundaries: .sqlite(path: databasePath))
+        return DispatchService(store: store, router: router, geocoder: geocoder, clock: clock, logger: logger,
+                               media: MediaLibrary(directory: mediaDirectory ?? MediaLibrary.directory(besideDatabase: databasePath),
+                                                   limits: mediaLimits),
+                               boundaries: .store(db: databasePath, county: nil))
     }
 
     // MARK: Boundary versions
@@ -438,14 +449,15 @@ public struct BoundarySource: Sendable {
         self.load = load
     }
 
-    /// A county database file: each check opens it (read-only use) and reads the newest version's id.
-    public static func sqlite(path: String) -> BoundarySource {
+    /// A county store (`--db`: SQLite file or PostgreSQL URL with its county): each check opens it and reads the
+    /// newest version's id (on PostgreSQL one indexed query on a short-lived session).
+    public static func store(db: String, county: String?) -> BoundarySource {
         BoundarySource(
-            currentVersion: { try CountyStore(path: path, create: false).currentVersionID() },
+            currentVersion: { try CountyStores.open(db: db, county: county).currentVersionID() },
             load: { version in
-                let county = try CountyStore(path: path, create: false)
-                return (try CountyDirectory.load(from: county, version: version), try county.grids(version: version),
-                        try county.buildings(version: version))
+                let store = try CountyStores.open(db: db, county: county)
+                return (try CountyDirectory.load(from: store, version: version), try store.grids(version: version),
+                        try store.buildings(version: version))
             })
     }
 }

@@ -32,6 +32,12 @@ public enum DispatchServer {
         public var logLevel: Logger.Level
         /// Open311's public read, contact and endpoint type (`discovery.json`).
         public var open311: Open311Settings
+        /// The county served from a PostgreSQL `databasePath` (6 digits; nil: the database's only county).
+        public var countyCode: String? = nil
+        /// Where photos are kept (default: beside a SQLite file; `gridwork-media/CODE` for PostgreSQL).
+        public var mediaDirectory: String? = nil
+        /// How often the server looks for a boundary version imported while it runs.
+        public var boundaryCheckInterval: Duration = .seconds(5)
 
         public init(databasePath: String, rulesPath: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                     maxBodyBytes: Int = 64 * 1024, sweepInterval: Duration = .seconds(60), console: Bool = true,
@@ -62,7 +68,14 @@ public enum DispatchServer {
                            }) async throws {
         var logger = Logger(label: "gridwork.dispatch")
         logger.logLevel = options.logLevel
-        let service = try DispatchService.open(databasePath: options.databasePath, rulesPath: options.rulesPath, logger: logger)
+        let service = try DispatchService.open(databasePath: options.databasePath, county: options.countyCode,
+                                               rulesPath: options.rulesPath, logger: logger,
+                                               mediaDirectory: options.mediaDirectory)
+        // On PostgreSQL, other instances' committed changes reach this instance's live pages (LISTEN/NOTIFY).
+        let listener = (service.store as? PostgresIncidentStore).map {
+            PostgresIncidentListener(store: $0, feed: service.feed, logger: logger)
+        }
+        defer { listener?.stop() }
         FileHandle.standardOutput.write(Data((rulesLine(service.rules, path: options.rulesPath) + "\n").utf8))
         let console = try Console.open(databasePath: options.databasePath, service: service, page: options.console,
                                        webRoot: options.webRoot, leafletDirectory: options.leafletDirectory,
@@ -70,7 +83,8 @@ public enum DispatchServer {
         let serverOptions = DispatchServerOptions(host: options.host, port: options.port,
                                                   limits: ServerLimits(maxBodyBytes: options.maxBodyBytes,
                                                                        media: service.media?.limits ?? MediaLimits()),
-                                                  sweepInterval: options.sweepInterval, open311: options.open311)
+                                                  sweepInterval: options.sweepInterval, open311: options.open311,
+                                                  boundaryCheckInterval: options.boundaryCheckInterval)
         let host = options.host
         let app = try buildApplication(service: service, options: serverOptions, console: console) { port in
             await onListening(host, port)

@@ -52,7 +52,7 @@ public final class Fixture: @unchecked Sendable {
         options.buildings = dir + "/sample/buildings.geojson"
         options.staff = dir + "/sample/staff.csv"
         options.departments = dir + "/sample/departments.csv"
-        let store = try CountyStore(path: dbPath)
+        let store = try SQLiteCountyStore(path: dbPath)
         let summary = try CountyImporter(options: options).run(into: store)
         guard summary.versionID != nil else { throw StoreError("sample import failed: \(summary.problems)") }
 

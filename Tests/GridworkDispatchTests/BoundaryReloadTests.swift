@@ -23,7 +23,7 @@ struct BoundaryReloadTests {
         #expect(renamed != original)
         try renamed.write(toFile: f.dir + "/redrawn.geojson", atomically: true, encoding: .utf8)
         let summary = try CountyImporter(options: ImportOptions(grids: f.dir + "/redrawn.geojson"))
-            .run(into: try CountyStore(path: f.dbPath))
+            .run(into: try SQLiteCountyStore(path: f.dbPath))
         let second = try #require(summary.versionID)
         #expect(second > first)
 

@@ -64,43 +64,46 @@ public final class PostgresTestCluster: Sendable {
         "postgres:///\(location.database)?host=\(directory)&user=postgres"
     }
 
-    /// Runs a command and returns its standard output. posix_spawn and waitpid, not `Process`: Foundation's
-    /// `waitUntilExit` needs a libdispatch worker to see the child end, and with every worker blocked (parallel
-    /// tests waiting for this very cluster on a 2-core machine) it never returns.
+    /// Runs a command and returns its standard output. Output goes through files, not pipes: the server that
+    /// `pg-cluster start` leaves running inherits the descriptors, and a pipe would never reach end-of-file.
     @discardableResult
     static func shell(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let base = NSTemporaryDirectory() + "gridwork-pg-shell-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let outPath = base + ".out", errPath = base + ".err"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: outPath)
             try? FileManager.default.removeItem(atPath: errPath)
         }
+        // posix_spawn and waitpid, not Foundation's Process: its wait never returned here once the daemonised
+        // server outlived the script (seen from inside a static initialiser under Swift Testing).
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ["/usr/bin/env"] + arguments
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_TRUNC, 0o600)
         let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        let argv = ["/usr/bin/env"] + arguments
         var cArgs = argv.map { strdup($0) } + [nil]
         var cEnv = env.map { strdup($0) } + [nil]
         defer {
             cArgs.forEach { free($0) }
             cEnv.forEach { free($0) }
         }
-        var pid = pid_t()
+        var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, &cArgs, &cEnv)
         guard spawned == 0 else {
-            throw ClusterError(description: "cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(spawned)))")
+            throw ClusterError(description: "cannot run \(arguments.joined(separator: " ")): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        let exited = (status & 0x7f) == 0, code = (status >> 8) & 0xff
-        guard exited && code == 0 else {
-            throw ClusterError(description: "\(arguments.joined(separator: " ")) failed (status \(status)): " + errors)
+        guard exitCode == 0 else {
+            throw ClusterError(description: "\(arguments.joined(separator: " ")) failed (\(exitCode)): "
+                + ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""))
         }
         return output
     }

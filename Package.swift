@@ -125,7 +125,7 @@ let package = Package(
         ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
             "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridProjection",
-            "GridworkTestSupport",
+            "GridworkTestSupport", "GridPostgres", "PostgresTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // C libraries behind system-library targets (Debian: libgeos-dev, libproj-dev, libsqlite3-dev, libgdal-dev).
@@ -37,6 +38,13 @@ let package = Package(
         .target(name: "GridProjection", dependencies: ["CPROJ", "GeoJSON"]),
         // SQLite connection, statements, transactions, migrations.
         .target(name: "GridStore", dependencies: ["CSQLite"]),
+        // PostgreSQL + PostGIS over postgres-nio: store locations from `--db` URLs / PG* variables, an owned client,
+        // errors carrying the server's SQLSTATE/message/detail/hint, COPY FROM STDIN bulk loading.
+        .target(name: "GridPostgres", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // GDAL/OGR vector files: owned datasets, layers, features, fields, spatial references; geometries as WKB.
         .target(name: "GridGDAL", dependencies: ["CGDAL", "GeoJSON"]),
         // Fast exact point-in-polygon index: which grid / building covers a point.
@@ -50,7 +58,7 @@ let package = Package(
         // The domain: county hierarchy, import, geocoding, reports.
         .target(name: "Gridwork", dependencies: [
             "GeoJSON", "GridGeometry", "GridProjection", "GridGDAL", "GridStore", "GridIndex", "GridAddress", "CZlib",
-            "SeededRandom",
+            "SeededRandom", "GridPostgres",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The dispatch domain, without HTTP: incidents, closed loop, routing, escalation, visibility, the SQLite
@@ -59,6 +67,8 @@ let package = Package(
             "Gridwork", "GridStore", "GridProjection", "GeoJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            // The PostgreSQL incident store (many counties, several server instances on one database).
+            "GridPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // The HTTP layer of the dispatch service (Hummingbird): JSON API, Open311, web console, map layers;
         // `DispatchServer.run` is its one entry point.
@@ -77,6 +87,7 @@ let package = Package(
         // Command-line interface (subcommands); the executable is a thin @main.
         .target(name: "GridworkCLI", dependencies: [
             "Gridwork", "GridworkDispatch", "GridworkServer", "SampleCounty", "GridProjection", "GridAddress", "GridStore",
+            "GridPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -86,8 +97,11 @@ let package = Package(
         .target(name: "GridworkTestSupport", dependencies: ["SeededRandom"], path: "Tests/GridworkTestSupport"),
         // A county database from the tiny sample with a token for every role, shared by the dispatch and server tests.
         .target(name: "DispatchTestSupport", dependencies: [
-            "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty",
+            "GridworkDispatch", "Gridwork", "GridStore", "GridProjection", "SampleCounty", "GridPostgres", "PostgresTestSupport",
         ], path: "Tests/DispatchTestSupport"),
+
+        // A throwaway PostgreSQL + PostGIS cluster (initdb in a temp directory, unix socket), for any test target.
+        .target(name: "PostgresTestSupport", dependencies: ["GridPostgres"], path: "Tests/PostgresTestSupport"),
 
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "GridAddressTests", dependencies: ["GridAddress", "SampleCounty", "GeoJSON"]),
@@ -99,18 +113,19 @@ let package = Package(
         .testTarget(name: "GridProjectionTests", dependencies: ["GridProjection", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridGDALTests", dependencies: ["GridGDAL", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridworkTestSupport"]),
+        .testTarget(name: "GridPostgresTests", dependencies: ["GridPostgres", "PostgresTestSupport"]),
         .testTarget(name: "GridIndexTests", dependencies: ["GridIndex", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "SampleCountyTests", dependencies: ["SampleCounty", "GeoJSON", "GridworkTestSupport"]),
         .testTarget(name: "GridworkTests", dependencies: [
             "Gridwork", "GridworkCLI", "SampleCounty", "GeoJSON", "GridGeometry", "GridProjection", "GridStore",
-            "GridAddress", "GridworkTestSupport",
+            "GridAddress", "GridworkTestSupport", "GridPostgres", "PostgresTestSupport",
         ]),
         .testTarget(name: "GridworkDispatchTests", dependencies: [
-            "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore",
+            "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GridStore", "GridPostgres", "PostgresTestSupport",
         ]),
         .testTarget(name: "GridworkServerTests", dependencies: [
             "GridworkServer", "GridworkDispatch", "DispatchTestSupport", "Gridwork", "GeoJSON", "GridStore", "GridProjection",
-            "GridworkTestSupport",
+            "GridworkTestSupport", "GridPostgres", "PostgresTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

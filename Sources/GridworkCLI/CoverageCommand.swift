@@ -4,11 +4,11 @@ import Gridwork
 
 /// Where a report reads the county from: a database, or files.
 struct CountyInputOptions: ParsableArguments {
-    @Option(help: "County database (instead of --grids).") var db: String?
+    @Option(help: "County database (instead of --grids): a SQLite file or a PostgreSQL URL (postgres://...).") var db: String?
     @Option(help: "Boundary version in --db (default: the newest).") var version: Int?
     @Option(help: "Grid polygons (GeoJSON, or any GIS format GDAL reads: docs/formats.md).") var grids: String?
     @Option(help: "Village polygons (any format --grids takes); gaps are measured per village.") var villages: String?
-    @Option(help: "County outline (any format --grids takes), for gaps when there are no villages.") var county: String?
+    @Option(help: "With --grids: the county outline (any format --grids takes), for gaps when there are no villages. With a PostgreSQL --db: the county's 6-digit code (e.g. 330182).") var county: String?
     @Option(help: "Town polygons (any format --grids takes).") var towns: String?
     @Option(help: "Building footprints (any format --grids takes).") var buildings: String?
     @Option(help: "Households (CSV: household_id, address, residents, lon, lat, building_id).") var households: String?
@@ -17,10 +17,11 @@ struct CountyInputOptions: ParsableArguments {
 
     func validate() throws {
         if (grids == nil) == (db == nil) { throw ValidationError("give either --db FILE or --grids FILE") }
-        if db != nil, [villages, county, towns, buildings, households, staff, incidents].contains(where: { $0 != nil }) {
+        if db != nil, [villages, towns, buildings, households, staff, incidents].contains(where: { $0 != nil }) {
             throw ValidationError("--db reads every layer from the database; leave out the file options")
         }
-        try requireFiles([("--db", db), ("--grids", grids), ("--villages", villages), ("--county", county),
+        if db != nil, let county { _ = try CountyCode.validated(county) }
+        try requireFiles([("--db", db), ("--grids", grids), ("--villages", villages), ("--county", db == nil ? county : nil),
                           ("--towns", towns), ("--buildings", buildings), ("--households", households),
                           ("--staff", staff), ("--incidents", incidents)])
     }
@@ -28,7 +29,7 @@ struct CountyInputOptions: ParsableArguments {
     func load() throws -> CountyLayers {
         do {
             if let db {
-                return try CountyLayers.load(store: try CountyStore(path: db, create: false), version: version)
+                return try CountyLayers.load(store: try CountyStores.open(db: db, county: county), version: version)
             }
             return try CountyLayers.load(files: CountyFiles(
                 grids: grids!, county: county, towns: towns, villages: villages, buildings: buildings,

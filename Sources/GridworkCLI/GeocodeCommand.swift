@@ -28,7 +28,8 @@ struct GeocodeCommand: ParsableCommand {
 
     @Option(help: "Grid polygons (GeoJSON), instead of --db.") var grids: String?
     @Option(help: "Building footprints (GeoJSON), with --grids.") var buildings: String?
-    @Option(help: "County database, instead of --grids.") var db: String?
+    @Option(help: "County database, instead of --grids: a SQLite file or a PostgreSQL URL (postgres://...).") var db: String?
+    @Option(help: "With a PostgreSQL --db: the county's 6-digit code (e.g. 330182).") var county: String?
     @Option(help: "Boundary version in --db (default: the newest).") var version: Int?
     @Option(help: "The points CSV.") var points: String
     @Option(help: "CRS of the points: EPSG:4326 (default), EPSG:4490, EPSG:45xx, GCJ02, BD09, ...")
@@ -50,6 +51,10 @@ struct GeocodeCommand: ParsableCommand {
     func validate() throws {
         if (grids == nil) == (db == nil) { throw ValidationError("give either --grids FILE or --db FILE") }
         if buildings != nil && grids == nil { throw ValidationError("--buildings goes with --grids") }
+        if let county {
+            if db == nil { throw ValidationError("--county goes with --db") }
+            _ = try CountyCode.validated(county)
+        }
         if snapMetres < 0 || !snapMetres.isFinite { throw ValidationError("--snap-metres must be ≥ 0") }
         if threads < 0 { throw ValidationError("--threads must be ≥ 0 (0: every core)") }
         if checkAddress && noAddress { throw ValidationError("--check-address and --no-address exclude each other") }
@@ -74,7 +79,7 @@ struct GeocodeCommand: ParsableCommand {
                      buildings.map { reader.buildings($0, problems: &problems) } ?? [])
                 }
             } else {
-                let store = try CountyStore(path: db!, create: false)
+                let store = try CountyStores.open(db: db!, county: county)
                 gridList = try store.grids(version: version)
                 buildingList = try store.buildings(version: version)
             }

@@ -3,11 +3,23 @@ import Foundation
 import GridAddress
 import GridStore
 import Gridwork
+import GridPostgres
 
 /// Options naming the county database, shared by subcommands.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The county database (SQLite file).")
+    @Option(name: .long, help: "The county database: a SQLite file, or PostgreSQL + PostGIS (postgres://user@host:port/name, postgres:///name?host=/socket/dir, or postgres: with PG* variables; docs/scale.md).")
     var db: String = "county.sqlite"
+    @Option(help: "The county's 6-digit administrative division code (e.g. 330182); needed with PostgreSQL when the database holds more than one county (and on its first import).")
+    var county: String?
+
+    func validate() throws {
+        if let county { _ = try CountyCode.validated(county) }
+    }
+
+    /// The county store `--db` names (`create`: a new SQLite file or PostgreSQL schema may be made).
+    func open(create: Bool) throws -> any CountyStore {
+        try CountyStores.open(db: db, county: county, create: create)
+    }
 }
 
 /// `gridwork import`: validates and stores a county's layers as a new boundary version, in one transaction.
@@ -111,7 +123,7 @@ struct ImportCommand: ParsableCommand {
         options.dryRun = dryRun
         options.note = note
 
-        let store = try CountyStore(path: database.db)
+        let store = try database.open(create: true)
         let started = Date()
         do {
             let summary = try CountyImporter(options: options).run(into: store)
@@ -126,7 +138,7 @@ struct ImportCommand: ParsableCommand {
             if summary.dryRun {
                 print("dry run: \(counts) would be imported; nothing written (\(seconds) s)")
             } else {
-                print("imported boundary version \(summary.versionID ?? 0) into \(database.db): \(counts) (\(seconds) s)")
+                print("imported boundary version \(summary.versionID ?? 0) into \(storeLabel(database.db, store)): \(counts) (\(seconds) s)")
                 print(try store.counts())
             }
         } catch let failed as ImportFailed {
@@ -148,7 +160,7 @@ struct VersionsCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let store = try CountyStore(path: database.db, create: false)
+        let store = try database.open(create: false)
         for version in try store.versions() {
             print("\(version.versionID)\t\(version.importedAt)\t\(version.source)\t\(version.note)")
         }
@@ -160,10 +172,18 @@ struct VersionsCommand: ParsableCommand {
 func requireFiles(_ options: [(flag: String, path: String?)]) throws {
     for (flag, path) in options {
         // GDAL's virtual paths (/vsizip/..., /vsicurl/...) are checked by GDAL when opened.
-        if let path, !path.hasPrefix("/vsi"), !FileManager.default.fileExists(atPath: path) {
+        if let path, !path.hasPrefix("/vsi"), !(flag == "--db" && PostgresLocation.isPostgres(path)),
+           !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(flag) \(path): no such file")
         }
     }
+}
+
+/// The database and, with PostgreSQL, the county (for messages), without a password.
+func storeLabel(_ db: String, _ store: any CountyStore) -> String {
+    guard let code = store.countyCode else { return db }
+    let location = (try? PostgresLocation(parsing: db)).map(\.description) ?? "PostgreSQL"
+    return "county \(code) of \(location)"
 }
 
 func printError(_ text: String) {

@@ -21,7 +21,9 @@ struct PlanCommand: ParsableCommand {
 
 /// Where the county comes from, and the workload index.
 struct PlanSourceOptions: ParsableArguments {
-    @Option(help: "County database (SQLite); its newest boundary version is planned.") var db: String?
+    @Option(help: "County database (a SQLite file or a PostgreSQL URL); its newest boundary version is planned.") var db: String?
+    @Option(name: .customLong("county"), help: "With a PostgreSQL --db: the county's 6-digit code (e.g. 330182).")
+    var countyCode: String?
     @Option(help: "Boundary version in --db (default: the newest).") var version: Int?
     @Option(help: "Or a folder in the sample layout (villages.geojson, grids.geojson, buildings.geojson, households.csv, incidents.csv, staff.csv).")
     var dir: String?
@@ -33,6 +35,10 @@ struct PlanSourceOptions: ParsableArguments {
     func validate() throws {
         if (db == nil) == (dir == nil) { throw ValidationError("give either --db FILE or --dir FOLDER") }
         if windowDays < 1 { throw ValidationError("--window-days must be ≥ 1") }
+        if let countyCode {
+            if db == nil { throw ValidationError("--county goes with --db") }
+            _ = try CountyCode.validated(countyCode)
+        }
     }
 
     func parsedWeights() throws -> WorkloadWeights {
@@ -44,7 +50,7 @@ struct PlanSourceOptions: ParsableArguments {
         var county: PlanningCounty
         do {
             if let db {
-                county = try PlanningCounty(store: CountyStore(path: db, create: false), version: version)
+                county = try PlanningCounty(store: CountyStores.open(db: db, county: countyCode), version: version)
             } else {
                 county = try PlanningCounty(directory: dir!)
             }
@@ -215,7 +221,7 @@ struct PlanApplyCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Check everything, write nothing.") var dryRun = false
 
     func run() throws {
-        let store = try CountyStore(path: database.db, create: false)
+        let store = try database.open(create: false)
         do {
             let summary = try PlanApplier(proposalDirectory: proposal, note: note).apply(to: store, dryRun: dryRun)
             for problem in summary.problems { print(problem) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GridPostgres
 import GridworkDispatch
 import GridworkServer
 import Logging
@@ -17,7 +18,14 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "County database (made by `gridwork import`).") var db: String
+    @Option(help: "County database: a SQLite file made by `gridwork import`, or a PostgreSQL URL (postgres://...) with --county.")
+    var db: String
+    @Option(help: "With a PostgreSQL --db: the county served (6-digit code; default the database's only county). Several servers may serve one county at once.")
+    var county: String?
+    @Option(name: .customLong("media-dir"), help: "Where photos are kept (default: beside a SQLite file; gridwork-media/CODE for PostgreSQL).")
+    var mediaDir: String?
+    @Option(name: .customLong("boundary-check-seconds"), help: "Seconds between checks for a boundary version imported while serving.")
+    var boundaryCheckSeconds: Int = 5
     @Option(help: "Port; 0 picks a free one.") var port: Int = 8080
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Routing rules (JSON; see config/routing.json). Default: the shipped config/routing.json, built in.")
@@ -51,9 +59,17 @@ struct ServeCommand: AsyncParsableCommand {
     var open311EndpointType: String = "production"
 
     func validate() throws {
-        if !FileManager.default.fileExists(atPath: db) {
-            throw ValidationError("--db \(db): no such file; make one with `gridwork import --db \(db) --grids ...`")
+        if PostgresLocation.isPostgres(db) {
+            if let county, !(county.utf8.count == 6 && county.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })) {
+                throw ValidationError("--county \(county) is not a county code: give the 6-digit administrative division code, e.g. 330182")
+            }
+        } else {
+            if !FileManager.default.fileExists(atPath: db) {
+                throw ValidationError("--db \(db): no such file; make one with `gridwork import --db \(db) --grids ...`")
+            }
+            if county != nil { throw ValidationError("--county goes with a PostgreSQL --db (a SQLite file holds one county)") }
         }
+        if boundaryCheckSeconds < 1 { throw ValidationError("--boundary-check-seconds must be at least 1") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
         if sweepSeconds < 1 { throw ValidationError("--sweep-seconds must be at least 1") }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024") }
@@ -88,6 +104,9 @@ struct ServeCommand: AsyncParsableCommand {
         options.idleTimeout = .seconds(idleTimeoutSeconds)
         options.bodyTimeout = .seconds(bodyTimeoutSeconds)
         options.maxConnections = maxConnections
+        options.countyCode = county
+        options.mediaDirectory = mediaDir
+        options.boundaryCheckInterval = .seconds(boundaryCheckSeconds)
         do {
             try await DispatchServer.run(options)
         } catch let error as ConsoleError {
@@ -121,7 +140,7 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let issuer = try TokenIssuer.open(databasePath: db)
+            let issuer = try TokenIssuer.open(databasePath: db, county: database.county)
             do {
                 let (token, id) = try issuer.create(role: TokenRole(rawValue: role)!, staffID: staffID, departmentID: departmentID, label: label)
                 print(token)
@@ -141,7 +160,7 @@ struct TokenCommand: AsyncParsableCommand {
         var db: String { database.db }
 
         func run() async throws {
-            let tokens = try TokenIssuer.open(databasePath: db).store.tokens()
+            let tokens = try TokenIssuer.open(databasePath: db, county: database.county).store.tokens()
             print(TokenTable.render(tokens))
         }
     }
@@ -156,7 +175,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token's id.") var id: Int64
 
         func run() async throws {
-            guard try TokenIssuer.open(databasePath: db).store.revokeToken(id: id, now: Date()) else {
+            guard try TokenIssuer.open(databasePath: db, county: database.county).store.revokeToken(id: id, now: Date()) else {
                 throw ValidationError("no token \(id); `gridwork token list --db \(db)` shows the ids")
             }
             print("token \(id) revoked")
@@ -166,9 +185,14 @@ struct TokenCommand: AsyncParsableCommand {
 
 /// The county database every `gridwork token` subcommand works on, refused when it does not exist.
 struct TokenDatabase: ParsableArguments {
-    @Option(help: "County database.") var db: String
+    @Option(help: "County database: a SQLite file, or a PostgreSQL URL (postgres://...) with --county.") var db: String
+    @Option(help: "With a PostgreSQL --db: the county (6-digit code; default the database's only county).") var county: String?
 
-    func validate() throws { try requireFiles([("--db", db)]) }
+    func validate() throws {
+        if PostgresLocation.isPostgres(db) { return }
+        try requireFiles([("--db", db)])
+        if county != nil { throw ValidationError("--county goes with a PostgreSQL --db (a SQLite file holds one county)") }
+    }
 }
 
 /// `gridwork token list`'s table.

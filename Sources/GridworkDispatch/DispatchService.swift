@@ -1,5 +1,6 @@
 import Foundation
 import Gridwork
+import GridPostgres
 import GridStore
 import Logging
 
@@ -66,8 +67,11 @@ public struct TransitionBody: Sendable, Codable, Hashable {
 /// The dispatch service: intake, routing, the closed loop, escalation and reports, independent of HTTP.
 public final class DispatchService: Sendable {
     public let store: any IncidentStore
-    public let router: IncidentRouter
-    public let geocoder: IncidentGeocoder
+    /// The boundary version served: its directory with the routing rules, and its geocoder. Replaced as a whole by
+    /// `reloadBoundaries()`, so one request sees one version.
+    private let served: ServedBoundaries
+    /// Where a newer boundary version is read from (`reloadBoundaries()`); nil serves one version for good.
+    public let boundaries: BoundarySource?
     public let clock: any DispatchClock
     public let logger: Logger
     /// Where photos are kept; nil refuses photos (a service built without a database directory).
@@ -78,16 +82,19 @@ public final class DispatchService: Sendable {
     /// Single-use tickets that stand for a token on the live feed's URL.
     public let eventTickets: EventTickets
 
+    public var router: IncidentRouter { served.current.router }
+    public var geocoder: IncidentGeocoder { served.current.geocoder }
     public var rules: RoutingRules { router.rules }
     public var directory: CountyDirectory { router.directory }
 
     public init(store: some IncidentStore, router: IncidentRouter, geocoder: IncidentGeocoder,
                 clock: some DispatchClock = SystemDispatchClock(), logger: Logger = Logger(label: "gridwork.dispatch"),
-                media: MediaLibrary? = nil, feed: IncidentFeed = IncidentFeed(), eventTickets: EventTickets = EventTickets()) {
+                media: MediaLibrary? = nil, feed: IncidentFeed = IncidentFeed(), eventTickets: EventTickets = EventTickets(),
+                boundaries: BoundarySource? = nil) {
         self.media = media
         self.store = store
-        self.router = router
-        self.geocoder = geocoder
+        self.served = ServedBoundaries((router, geocoder))
+        self.boundaries = boundaries
         self.clock = clock
         self.logger = logger
         self.feed = feed
@@ -97,10 +104,13 @@ public final class DispatchService: Sendable {
     /// Loads everything from a county database: the directory and locator of the newest boundary version, and
     /// the routing rules (the shipped `config/routing.json`, built in, when `rulesPath` is nil). Refuses rules that do
     /// not fit the county. Photos go to the media directory beside the database (`MediaLibrary.directory(besideDatabase:)`).
-    public static func open(databasePath: String, rulesPath: String?, clock: some DispatchClock = SystemDispatchClock(),
+    public static func open(databasePath: String, county countyCode: String? = nil, rulesPath: String?,
+                            clock: some DispatchClock = SystemDispatchClock(),
                             logger: Logger = Logger(label: "gridwork.dispatch"),
-                            mediaLimits: MediaLimits = MediaLimits()) throws -> DispatchService {
-        let county = try CountyStore(path: databasePath, create: false)
+                            mediaLimits: MediaLimits = MediaLimits(), mediaDirectory: String? = nil) throws -> DispatchService {
+        // A SQLite file, or a PostgreSQL URL with the county (CountyStores: bad codes, a database without PostGIS or
+        // without the county are refused with the fix).
+        let county = try CountyStores.open(db: databasePath, county: countyCode)
         let directory = try CountyDirectory.load(from: county)
         let rules = try rulesPath.map(RoutingRules.load(path:)) ?? RoutingRules.shipped(fittedTo: directory)
         let problems = rules.problems(against: directory)
@@ -110,10 +120,39 @@ public final class DispatchService: Sendable {
         let geocoder = try IncidentGeocoder(grids: try county.grids(version: directory.versionID),
                                             buildings: try county.buildings(version: directory.versionID),
                                             snapMetres: rules.snapMetres)
+        let router = IncidentRouter(rules: rules, directory: directory)
+        if PostgresLocation.isPostgres(databasePath), let code = county.countyCode {
+            let store = try PostgresIncidentStore(location: try PostgresLocation(parsing: databasePath), countyCode: code, logger: logger)
+            let media = MediaLibrary(directory: mediaDirectory ?? "gridwork-media/\(code)", limits: mediaLimits)
+            return DispatchService(store: store, router: router, geocoder: geocoder, clock: clock, logger: logger, media: media,
+                                   boundaries: .store(db: databasePath, county: code))
+        }
         let store = try SQLiteIncidentStore(path: databasePath)
-        return DispatchService(store: store, router: IncidentRouter(rules: rules, directory: directory),
-                               geocoder: geocoder, clock: clock, logger: logger,
-                               media: MediaLibrary(directory: MediaLibrary.directory(besideDatabase: databasePath), limits: mediaLimits))
+        return DispatchService(store: store, router: router, geocoder: geocoder, clock: clock, logger: logger,
+                               media: MediaLibrary(directory: mediaDirectory ?? MediaLibrary.directory(besideDatabase: databasePath),
+                                                   limits: mediaLimits),
+                               boundaries: .store(db: databasePath, county: nil))
+    }
+
+    // MARK: Boundary versions
+
+    /// Serves the newest boundary version when it is newer than the one served: a version imported while the server
+    /// runs is picked up without a restart (the server checks every few seconds; `BoundarySource`). Returns the new
+    /// version, or nil when there is none. Rules that do not fit the new version keep the old one and throw, saying why.
+    @discardableResult
+    public func reloadBoundaries() throws -> Int? {
+        guard let boundaries, let newest = try boundaries.currentVersion(), newest > directory.versionID else { return nil }
+        let county = try boundaries.load(newest)
+        let rules = self.rules
+        let problems = rules.problems(against: county.directory)
+        if !problems.isEmpty {
+            throw StoreError("boundary version \(newest) is not served: the routing rules do not fit it:\n  "
+                + problems.joined(separator: "\n  "))
+        }
+        let geocoder = try IncidentGeocoder(grids: county.grids, buildings: county.buildings, snapMetres: rules.snapMetres)
+        served.replace((IncidentRouter(rules: rules, directory: county.directory), geocoder))
+        logger.info("boundary version \(newest) loaded (\(county.grids.count) grids); new incidents are placed in it")
+        return newest
     }
 
     // MARK: Authentication
@@ -178,6 +217,8 @@ public final class DispatchService: Sendable {
         guard principal.role != .planner else {
             throw DispatchError(.forbidden, "a planner token is read-only; report incidents with a reporter, grid_worker or dispatcher token")
         }
+        let (router, geocoder) = served.current
+        let directory = router.directory
         let category = request.category.trimmingCharacters(in: .whitespaces)
         guard router.rule(for: category) != nil else {
             throw DispatchError(.invalidInput, "unknown category '\(request.category)'; known categories: "
@@ -212,7 +253,6 @@ public final class DispatchService: Sendable {
             townID: grid?.townID ?? grid?.villageID.flatMap { directory.villageTown[$0] },
             geocodeStatus: located.result.status.rawValue, reporterContact: request.reporterContact ?? "",
             idempotencyKey: request.idempotencyKey, photos: try savedPhotos(photos))
-        let router = self.router
         let stored = try store.create(new, reporter: principal, now: clock.now(), candidates: router.candidateStaff(grid: new.gridID),
                                       repeatWindow: rules.repeatWindowDays * 86_400) { workload in
             try router.route(category: category, gridID: new.gridID, workload: workload)
@@ -394,4 +434,41 @@ public final class DispatchService: Sendable {
         }
         return try store.report(from: from, to: to, now: clock.now())
     }
+}
+
+/// Where a dispatch service reads newer boundary versions from.
+public struct BoundarySource: Sendable {
+    /// The newest boundary version in the store (nil before the first import).
+    public var currentVersion: @Sendable () throws -> Int?
+    /// The directory, grids and buildings of one version.
+    public var load: @Sendable (Int) throws -> (directory: CountyDirectory, grids: [Grid], buildings: [Building])
+
+    public init(currentVersion: @escaping @Sendable () throws -> Int?,
+                load: @escaping @Sendable (Int) throws -> (directory: CountyDirectory, grids: [Grid], buildings: [Building])) {
+        self.currentVersion = currentVersion
+        self.load = load
+    }
+
+    /// A county store (`--db`: SQLite file or PostgreSQL URL with its county): each check opens it and reads the
+    /// newest version's id (on PostgreSQL one indexed query on a short-lived session).
+    public static func store(db: String, county: String?) -> BoundarySource {
+        BoundarySource(
+            currentVersion: { try CountyStores.open(db: db, county: county).currentVersionID() },
+            load: { version in
+                let store = try CountyStores.open(db: db, county: county)
+                return (try CountyDirectory.load(from: store, version: version), try store.grids(version: version),
+                        try store.buildings(version: version))
+            })
+    }
+}
+
+/// The router and geocoder of the version served, swapped as a pair.
+final class ServedBoundaries: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: (router: IncidentRouter, geocoder: IncidentGeocoder)
+
+    init(_ value: (router: IncidentRouter, geocoder: IncidentGeocoder)) { self.value = value }
+
+    var current: (router: IncidentRouter, geocoder: IncidentGeocoder) { lock.withLock { value } }
+    func replace(_ new: (router: IncidentRouter, geocoder: IncidentGeocoder)) { lock.withLock { value = new } }
 }

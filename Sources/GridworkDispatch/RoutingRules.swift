@@ -154,8 +154,8 @@ public struct CountyDirectory: Sendable {
     }
 
     /// Reads the directory from a county database (the newest boundary version).
-    public static func load(from store: CountyStore) throws -> CountyDirectory {
-        guard let version = try store.currentVersionID() else {
+    public static func load(from store: any CountyStore, version: Int? = nil) throws -> CountyDirectory {
+        guard let version = try version ?? store.currentVersionID() else {
             throw StoreError("the database has no grids yet: run `gridwork import --db ... --grids ...` first")
         }
         return CountyDirectory(versionID: version, grids: try store.grids(version: version),

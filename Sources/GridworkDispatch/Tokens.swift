@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Gridwork
+import GridPostgres
 
 /// API tokens: random secrets shown once, stored only as their SHA-256 (swift-crypto's `SHA256`).
 public enum APIToken {
@@ -34,8 +35,15 @@ public struct TokenIssuer {
     }
 
     /// An issuer over a county database: its directory (to check bindings) and its dispatch tables.
-    public static func open(databasePath: String) throws -> TokenIssuer {
-        let directory = try CountyDirectory.load(from: try CountyStore(path: databasePath, create: false))
+    /// A PostgreSQL URL opens the county `county` of that database (its dispatch tables are the county's).
+    public static func open(databasePath: String, county: String? = nil) throws -> TokenIssuer {
+        let countyStore = try CountyStores.open(db: databasePath, county: county)
+        let directory = try CountyDirectory.load(from: countyStore)
+        if PostgresLocation.isPostgres(databasePath), let code = countyStore.countyCode {
+            return TokenIssuer(store: try PostgresIncidentStore(location: try PostgresLocation(parsing: databasePath),
+                                                                countyCode: code, connections: 1),
+                               directory: directory)
+        }
         return TokenIssuer(store: try SQLiteIncidentStore(path: databasePath, readers: 1), directory: directory)
     }
 

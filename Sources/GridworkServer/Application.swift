@@ -40,6 +40,12 @@ public enum DispatchServer {
         /// The most connections open at once; one more is answered 503 and closed. Lowered at start-up to fit the
         /// process's file-descriptor limit (`ConnectionCount`).
         public var maxConnections: Int = ServerLimits().maxConnections
+        /// The county served from a PostgreSQL `databasePath` (6 digits; nil: the database's only county).
+        public var countyCode: String? = nil
+        /// Where photos are kept (default: beside a SQLite file; `gridwork-media/CODE` for PostgreSQL).
+        public var mediaDirectory: String? = nil
+        /// How often the server looks for a boundary version imported while it runs.
+        public var boundaryCheckInterval: Duration = .seconds(5)
 
         public init(databasePath: String, rulesPath: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                     maxBodyBytes: Int = 64 * 1024, sweepInterval: Duration = .seconds(60), console: Bool = true,
@@ -70,7 +76,14 @@ public enum DispatchServer {
                            }) async throws {
         var logger = Logger(label: "gridwork.dispatch")
         logger.logLevel = options.logLevel
-        let service = try DispatchService.open(databasePath: options.databasePath, rulesPath: options.rulesPath, logger: logger)
+        let service = try DispatchService.open(databasePath: options.databasePath, county: options.countyCode,
+                                               rulesPath: options.rulesPath, logger: logger,
+                                               mediaDirectory: options.mediaDirectory)
+        // On PostgreSQL, other instances' committed changes reach this instance's live pages (LISTEN/NOTIFY).
+        let listener = (service.store as? PostgresIncidentStore).map {
+            PostgresIncidentListener(store: $0, feed: service.feed, logger: logger)
+        }
+        defer { listener?.stop() }
         FileHandle.standardOutput.write(Data((rulesLine(service.rules, path: options.rulesPath) + "\n").utf8))
         let console = try Console.open(databasePath: options.databasePath, service: service, page: options.console,
                                        webRoot: options.webRoot, leafletDirectory: options.leafletDirectory,
@@ -85,7 +98,8 @@ public enum DispatchServer {
             logger.warning("--max-connections \(options.maxConnections) lowered to \(limits.maxConnections): the process may open \(descriptors) files (ulimit -n), \(FileDescriptorLimit.reserve) kept for the database and photos")
         }
         let serverOptions = DispatchServerOptions(host: options.host, port: options.port, limits: limits,
-                                                  sweepInterval: options.sweepInterval, open311: options.open311)
+                                                  sweepInterval: options.sweepInterval, open311: options.open311,
+                                                  boundaryCheckInterval: options.boundaryCheckInterval)
         let host = options.host
         let app = try buildApplication(service: service, options: serverOptions, console: console) { port in
             await onListening(host, port)
@@ -167,6 +181,8 @@ struct DispatchServerOptions: Sendable {
     /// How often the escalation sweep runs (it also runs once at start-up).
     var sweepInterval: Duration = .seconds(60)
     var open311 = Open311Settings()
+    /// How often the server looks for a newer boundary version (`DispatchService.reloadBoundaries`).
+    var boundaryCheckInterval: Duration = .seconds(5)
 }
 
 /// A handler of one endpoint.
@@ -178,7 +194,7 @@ func buildRouter(service: DispatchService, limits: ServerLimits = ServerLimits()
                  console: Console? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     let api = IncidentController<BasicRequestContext>(
-        service: service, limits: limits, gridsGeoJSON: MapLayers.grids(service.geocoder.grids, directory: service.directory),
+        service: service, limits: limits, gridsGeoJSON: GridsGeoJSON(),
         publicRead: settings.publicRead)
     let open311 = Open311Controller<BasicRequestContext>(service: service, limits: limits, settings: settings)
     let events = EventsController<BasicRequestContext>(service: service, heartbeat: limits.eventHeartbeat)
@@ -246,7 +262,8 @@ func buildApplication(service: DispatchService, options: DispatchServerOptions, 
         server: .http1(configuration: http1),
         configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "gridwork",
                                                 backlog: 1024),
-        services: [EscalationSweeper(service: service, interval: options.sweepInterval)],
+        services: [EscalationSweeper(service: service, interval: options.sweepInterval),
+                   BoundaryWatcher(service: service, interval: options.boundaryCheckInterval)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
         logger: logger)
 }
@@ -284,6 +301,27 @@ struct EscalationSweeper: Service {
                     try service.sweep()
                 } catch {
                     service.logger.error("escalation sweep failed (will retry in \(interval)): \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// Serves a boundary version imported while the server runs: checks for a newer one every `interval` and moves the
+/// service onto it (new incidents are placed in the new grids; stored ones keep theirs). No restart needed.
+struct BoundaryWatcher: Service {
+    let service: DispatchService
+    let interval: Duration
+
+    func run() async throws {
+        guard service.boundaries != nil else { return }
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do {
+                    try await BackgroundThread.run { try service.reloadBoundaries() }
+                } catch {
+                    service.logger.error("boundary version check failed (will retry in \(interval)): \(error)")
                 }
             }
         }

@@ -174,7 +174,9 @@ struct Console: Sendable {
     static func open(databasePath: String, service: DispatchService, page: Bool = true, webRoot: String? = nil,
                      leafletDirectory: String? = nil, baseMap: ConsoleBaseMap? = nil) throws -> Console {
         Console(assets: page ? try ConsoleAssets.load(webRoot: webRoot, leafletDirectory: leafletDirectory, baseMap: baseMap) : nil,
-                reports: ReportLayerCache(databasePath: databasePath, version: service.directory.versionID))
+                reports: ReportLayerCache(databasePath: databasePath,
+                                          county: (service.store as? PostgresIncidentStore)?.countyCode,
+                                          version: service.directory.versionID))
     }
 }
 

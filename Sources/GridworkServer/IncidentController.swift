@@ -8,8 +8,8 @@ import Hummingbird
 struct IncidentController<Context: RequestContext> {
     let service: DispatchService
     let limits: ServerLimits
-    /// `GET /api/v1/grids.geojson`, built once (grids do not change while serving).
-    let gridsGeoJSON: String
+    /// `GET /api/v1/grids.geojson`, built once per boundary version served.
+    let gridsGeoJSON: GridsGeoJSON
     /// Whether photos may be read without a token (`--open311-public-read`).
     var publicRead = false
 
@@ -109,7 +109,7 @@ struct IncidentController<Context: RequestContext> {
 
     @Sendable func grids(_ request: Request, context: Context) async throws -> Response {
         _ = try service.authenticate(token: request.apiToken)
-        return JSONOutput.raw(gridsGeoJSON, contentType: "application/geo+json")
+        return JSONOutput.raw(gridsGeoJSON.text(service), contentType: "application/geo+json")
     }
 
     @Sendable func report(_ request: Request, context: Context) async throws -> Response {

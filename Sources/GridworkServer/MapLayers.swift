@@ -42,3 +42,18 @@ enum MapLayers {
         return Feature(id: .number(Double(i.id)), geometry: .point(Position(i.lon, i.lat)), properties: properties)
     }
 }
+
+/// The grids layer of the boundary version a service serves, made again when the service moves to a newer version.
+final class GridsGeoJSON: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cached: (version: Int, text: String)?
+
+    func text(_ service: DispatchService) -> String {
+        let (router, geocoder) = (service.router, service.geocoder)
+        let version = router.directory.versionID
+        if let cached = lock.withLock({ cached }), cached.version == version { return cached.text }
+        let text = MapLayers.grids(geocoder.grids, directory: router.directory)
+        lock.withLock { cached = (version, text) }
+        return text
+    }
+}

@@ -126,10 +126,10 @@ final class ReportLayerCache: Sendable {
     private let task: Task<ReportLayers, any Error>
 
     /// Starts loading the county layers of `version` (the version the service serves) from `databasePath`.
-    init(databasePath: String, version: Int) {
+    init(databasePath: String, county: String? = nil, version: Int) {
         task = Task {
             try await BackgroundThread.run {
-                let store = try CountyStore(path: databasePath, create: false)
+                let store = try CountyStores.open(db: databasePath, county: county)
                 return try ReportLayers(layers: try CountyLayers.load(store: store, version: version), boundaryVersion: version)
             }
         }

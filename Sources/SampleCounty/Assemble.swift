@@ -147,10 +147,19 @@ extension CountyBuilder {
         let townGeometry = traceRegions(owner: townOwner, regionCount: figures.towns, lattice: lattice)
         let villageGeometry = traceRegions(owner: villageOwner, regionCount: figures.villages, lattice: lattice)
         let gridGeometry = traceRegions(owner: gridOwner, regionCount: figures.grids, lattice: lattice)
-        let countyFeature = Feature(id: .string("county"), geometry: countyGeometry, properties: [
+        var countyFeature = Feature(id: .string("county"), geometry: countyGeometry, properties: [
             "name": .string(county), "preset": .string(preset.rawValue), "seed": .string(String(seed)),
             "synthetic": .bool(true),
         ])
+        if let division {
+            // A county of a synthetic province says so, with its (synthetic) administrative division codes.
+            countyFeature.properties["preset"] = .string(SampleProvince.presetName)
+            countyFeature.properties["county_code"] = .string(division.countyCode)
+            countyFeature.properties["city_code"] = .string(division.cityCode)
+            countyFeature.properties["city"] = .string(division.cityName)
+            countyFeature.properties["province_code"] = .string(division.provinceCode)
+            countyFeature.properties["province"] = .string(division.provinceName)
+        }
         let towns = (0..<figures.towns).map { t in
             Feature(id: .string(townIDs[t]), geometry: townGeometry[t], properties: [
                 "town_id": .string(townIDs[t]), "name": .string(townNames[t]),
@@ -216,7 +225,7 @@ extension CountyBuilder {
             preset: preset, seed: seed, countyName: county, county: countyFeature, towns: towns, villages: villages,
             grids: grids, buildings: buildingFeatures, households: households, staff: staff,
             departments: departments, incidents: incidents, addressVariants: variants,
-            addressAliases: aliases, lattice: lattice, cellGrid: gridOwner)
+            addressAliases: aliases, division: division, lattice: lattice, cellGrid: gridOwner)
     }
 
     /// A point well inside cell `c` (its corners pulled 20% towards their centroid, then a random point of

@@ -89,6 +89,9 @@ public struct SampleCounty: Sendable {
     public var addressAliases: [(alias: String, name: String)]
     /// The faults planted into the `imperfect` preset (none for the others); written to faults.csv.
     public var faults: [PlantedFault] = []
+    /// The county's administrative division codes when it belongs to a synthetic province (`SampleProvince`);
+    /// nil for the presets.
+    public var division: SampleDivision? = nil
 
     /// The lattice the regions are made of, and the grid index (into `grids`) of each cell (-1 outside):
     /// kept for the tiling tests.

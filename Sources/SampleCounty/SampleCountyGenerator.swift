@@ -6,14 +6,29 @@ import GeoJSON
 public struct SampleCountyGenerator: Sendable {
     public let preset: SamplePreset
     public let seed: UInt64
+    /// The figures generated: the preset's, or a province county's own (`SampleProvince`).
+    public let figures: SampleFigures
+    /// Where the county sits in the administrative divisions, for the counties of a province; nil for a preset.
+    public let division: SampleDivision?
 
     public init(preset: SamplePreset, seed: UInt64 = 1) {
         self.preset = preset
         self.seed = seed
+        self.figures = preset.figures
+        self.division = nil
+    }
+
+    /// A county of a synthetic province: drawn as a `.jiande`-kind county (no planted faults) with its own
+    /// figures (name, place, size) and division codes.
+    public init(figures: SampleFigures, division: SampleDivision, seed: UInt64) {
+        self.preset = .jiande
+        self.seed = seed
+        self.figures = figures
+        self.division = division
     }
 
     public func generate() -> SampleCounty {
-        var builder = CountyBuilder(preset: preset, seed: seed)
+        var builder = CountyBuilder(preset: preset, figures: figures, division: division, seed: seed)
         var county = builder.build()
         if preset == .imperfect {
             var planter = FaultPlanter(county: county, random: Xoshiro256(seed: seed, stream: "faults"))
@@ -51,6 +66,7 @@ struct CountyBuilder {
     let preset: SamplePreset
     let seed: UInt64
     let figures: SampleFigures
+    let division: SampleDivision?
 
     var lattice: Lattice!
     var countyCells: [Int] = []
@@ -72,10 +88,11 @@ struct CountyBuilder {
     var footprintsInCell: [[[(x: Double, y: Double)]]] = []
     var householdsInCell: [Int] = []
 
-    init(preset: SamplePreset, seed: UInt64) {
+    init(preset: SamplePreset, figures: SampleFigures, division: SampleDivision?, seed: UInt64) {
         self.preset = preset
         self.seed = seed
-        self.figures = preset.figures
+        self.figures = figures
+        self.division = division
     }
 
     func stream(_ name: String) -> Xoshiro256 { Xoshiro256(seed: seed, stream: name) }

@@ -73,9 +73,15 @@ extension SampleCounty {
         ]
         var text = "{\n"
         text += "  \"generator\": \"gridwork SampleCounty 1\",\n"
-        text += "  \"preset\": \"\(preset.rawValue)\",\n"
+        text += "  \"preset\": \"\(division == nil ? preset.rawValue : SampleProvince.presetName)\",\n"
         text += "  \"seed\": \(seed),\n"
         text += "  \"county\": \(jsonString(countyName)),\n"
+        if let division {
+            text += "  \"county_code\": \"\(division.countyCode)\",\n"
+            text += "  \"city\": {\"code\": \"\(division.cityCode)\", \"name\": \(jsonString(division.cityName))},\n"
+            text += "  \"province\": {\"code\": \"\(division.provinceCode)\", \"name\": \(jsonString(division.provinceName))},\n"
+            text += "  \"division_codes\": \"synthetic (\(SampleProvince.codeNote))\",\n"
+        }
         text += "  \"crs\": \"EPSG:4326\",\n"
         text += "  \"coordinate_precision\": 7,\n"
         text += "  \"synthetic\": true,\n"

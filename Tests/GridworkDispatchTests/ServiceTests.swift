@@ -25,9 +25,9 @@ struct ServiceTests {
         }
     }
 
-    @Test("intake routes, stores and refuses with the domain's error kinds")
-    func intake() throws {
-        let f = try Fixture()
+    @Test("intake routes, stores and refuses with the domain's error kinds", arguments: StoreEngine.allCases)
+    func intake(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine: engine)
         let reporter = try f.service.authenticate(token: f.tokens["reporter"])
         let p = f.workerPoint
         let (incident, created) = try f.service.intake(Self.report("garbage", at: (p.lon, p.lat)), by: reporter)
@@ -44,9 +44,9 @@ struct ServiceTests {
         #expect(try f.count() == 1, "refused reports write nothing")
     }
 
-    @Test("the closed loop through the service: permissions, illegal transitions and invisible incidents")
-    func closedLoop() throws {
-        let f = try Fixture()
+    @Test("the closed loop through the service: permissions, illegal transitions and invisible incidents", arguments: StoreEngine.allCases)
+    func closedLoop(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine: engine)
         let reporter = try f.service.authenticate(token: f.tokens["reporter"])
         let worker = try f.service.authenticate(token: f.tokens["worker"])
         let other = try f.service.authenticate(token: f.tokens["otherWorker"])
@@ -66,9 +66,9 @@ struct ServiceTests {
         #expect(try f.service.store.events(of: id).map(\.toState) == [.reported, .dispatched, .accepted, .inProgress, .resolved, .rated])
     }
 
-    @Test("the store escalates overdue incidents one level per passed step")
-    func escalation() throws {
-        let f = try Fixture()
+    @Test("the store escalates overdue incidents one level per passed step", arguments: StoreEngine.allCases)
+    func escalation(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine: engine)
         let reporter = try f.service.authenticate(token: f.tokens["reporter"])
         let p = f.workerPoint
         let incident = try f.service.intake(Self.report("garbage", at: (p.lon, p.lat)), by: reporter).incident
@@ -79,9 +79,9 @@ struct ServiceTests {
         #expect(try f.service.store.escalateOverdue(now: late, stepHours: f.service.rules.escalationStepHours).isEmpty)
     }
 
-    @Test("escalating keeps or raises the level; dispatching keeps it; the history says which")
-    func escalationByHand() throws {
-        let f = try Fixture()
+    @Test("escalating keeps or raises the level; dispatching keeps it; the history says which", arguments: StoreEngine.allCases)
+    func escalationByHand(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine: engine)
         let reporter = try f.service.authenticate(token: f.tokens["reporter"])
         let dispatcher = try f.service.authenticate(token: f.tokens["dispatcher"])
         let worker = try f.service.authenticate(token: f.tokens["worker"])
@@ -136,9 +136,9 @@ struct ServiceTests {
         #expect(Lifecycle.actions(from: .inProgress).contains(.escalate) && !Lifecycle.actions(from: .closed).contains(.escalate))
     }
 
-    @Test("visibility: the store's SQL filter and Principal.canSee agree for every role")
-    func visibilityAgrees() throws {
-        let f = try Fixture()
+    @Test("visibility: the store's SQL filter and Principal.canSee agree for every role", arguments: StoreEngine.allCases)
+    func visibilityAgrees(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine: engine)
         let service = f.service
         let reporters = try ["reporter", "reporter2"].map { try service.authenticate(token: f.tokens[$0]) }
         let dispatcher = try service.authenticate(token: f.tokens["dispatcher"])

@@ -47,9 +47,9 @@ struct UnitTests {
         #expect(decoded.defaultDeadlineHours == 72 && decoded.escalationStepHours == 24)
     }
 
-    @Test("tokens: only the hash is stored, bindings are checked, the hash finds the role")
-    func tokens() throws {
-        let f = try Fixture()
+    @Test("tokens: only the hash is stored, bindings are checked, the hash finds the role", arguments: StoreEngine.allCases)
+    func tokens(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine: engine)
         let issuer = TokenIssuer(store: f.service.store, directory: f.service.directory)
         #expect(throws: DispatchError.self) { try issuer.create(role: .gridWorker, staffID: nil, departmentID: nil) }
         #expect(throws: DispatchError.self) { try issuer.create(role: .gridWorker, staffID: "NOBODY", departmentID: nil) }

@@ -19,7 +19,7 @@ struct ConsoleFixture {
 
     init() throws {
         f = try Fixture()
-        var layers = try CountyLayers.load(store: try CountyStore(path: f.dbPath, create: false))
+        var layers = try CountyLayers.load(store: try SQLiteCountyStore(path: f.dbPath, create: false))
         removedGrid = layers.grids[0].gridID
         layers.grids.removeFirst()
         let copy = layers.grids[layers.grids.count / 2]

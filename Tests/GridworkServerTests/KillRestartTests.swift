@@ -14,10 +14,10 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init(db: String) throws {
+    init(db: String, arguments extra: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--db", db, "--port", "0", "--rules", Fixture.packageRoot + "/config/routing.json",
-                             "--log-level", "warning"]
+                             "--log-level", "warning"] + extra
         let out = Pipe()
         process.standardOutput = out
         try process.run()

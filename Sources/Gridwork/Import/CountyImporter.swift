@@ -87,7 +87,7 @@ public struct CountyImporter {
         return result
     }
 
-    public func run(into store: CountyStore) throws -> ImportSummary {
+    public func run(into store: any CountyStore) throws -> ImportSummary {
         var problems: [ImportProblem] = []
         let context = GEOSContext()
         var system: CoordinateReferenceSystem?
@@ -174,114 +174,18 @@ public struct CountyImporter {
         if let incidents { summary.counts["incidents"] = incidents.count }
         if options.dryRun { return summary }
 
-        let db = store.connection
         let source = ([options.grids] + [options.towns, options.villages, options.buildings].compactMap { $0 })
             .map(fileName).joined(separator: ", ")
-        summary.versionID = try db.transaction(.immediate) { () throws -> Int in
-            let stamp = ISO8601DateFormatter().string(from: Date())
-            try db.run("INSERT INTO boundary_version (imported_at, source, note) VALUES (?, ?, ?)",
-                       [.text(stamp), .text(source), .text(options.note)])
-            let version = Int(db.lastInsertRowID)
-            let v = SQLiteValue.integer(Int64(version))
-            let writer = GeometryRowWriter(context: context)
-
-            func optional(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
-            let geometryColumns = ["geometry", "min_x", "min_y", "max_x", "max_y", "area_m2"]
-            /// One feature of a boundary layer: its own columns, then the geometry's.
-            func insert(_ table: String, _ columns: KeyValuePairs<String, SQLiteValue>, _ geometry: Geometry) throws {
-                let names = ["version_id"] + columns.map(\.key) + geometryColumns
-                try db.run("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (" +
-                           Array(repeating: "?", count: names.count).joined(separator: ", ") + ")",
-                           [v] + columns.map(\.value) + (try writer.row(geometry)))
-            }
-            /// A layer not given: the previous version's rows, as they were.
-            func carryOver(_ table: String, _ columns: [String]) throws {
-                guard let previous else { return }
-                let names = (columns + geometryColumns).joined(separator: ", ")
-                try db.run("INSERT INTO \(table) (version_id, \(names)) SELECT ?, \(names) FROM \(table) WHERE version_id = ?",
-                           [v, .integer(Int64(previous))])
-            }
-            let fields = reader.fields
-            if let towns {
-                for town in towns.map({ $0.town() }) {
-                    try insert("town", ["town_id": .text(town.townID), "name": .text(town.name)], town.geometry)
-                }
-            } else {
-                try carryOver("town", ["town_id", "name"])
-            }
-            if let villages {
-                for village in villages.map({ $0.village(fields) }) {
-                    try insert("village", ["village_id": .text(village.villageID), "town_id": optional(village.townID),
-                                           "name": .text(village.name)], village.geometry)
-                }
-            } else {
-                try carryOver("village", ["village_id", "town_id", "name"])
-            }
-            for grid in grids.map({ $0.grid(fields) }) {
-                try insert("grid", ["grid_id": .text(grid.gridID), "village_id": optional(grid.villageID),
-                                    "town_id": optional(grid.townID), "name": .text(grid.name),
-                                    "properties": .text(grid.extraProperties)], grid.geometry)
-            }
-            if let buildings {
-                for building in buildings.map({ $0.building(fields) }) {
-                    try insert("building", ["building_id": .text(building.buildingID),
-                                            "grid_id": optional(building.gridID), "village_id": optional(building.villageID),
-                                            "kind": .text(building.kind),
-                                            "floors": building.floors.map { .integer(Int64($0)) } ?? .null,
-                                            "address": optional(building.address)],
-                               building.geometry)
-                }
-            } else {
-                try carryOver("building", ["building_id", "grid_id", "village_id", "kind", "floors", "address"])
-            }
-            if let households {
-                try db.run("DELETE FROM household", [])
-                for h in households {
-                    try db.run("INSERT INTO household (household_id, building_id, address, lon, lat, residents) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.text(h.householdID), h.buildingID.map(SQLiteValue.text) ?? .null, .text(h.address),
-                                h.location.map { .real($0.x) } ?? .null, h.location.map { .real($0.y) } ?? .null,
-                                .integer(Int64(h.residents))])
-                }
-            }
-            if let staff {
-                try db.run("DELETE FROM staff", [])
-                for s in staff {
-                    try db.run("INSERT INTO staff (staff_id, role, grid_id, building_id, name, phone, on_duty) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               [.text(s.staffID), .text(s.role.rawValue), s.gridID.map(SQLiteValue.text) ?? .null,
-                                s.buildingID.map(SQLiteValue.text) ?? .null, .text(s.name), .text(s.phone),
-                                .integer(s.onDuty ? 1 : 0)])
-                }
-            }
-            if let departments {
-                try db.run("DELETE FROM department", [])
-                for d in departments {
-                    try db.run("INSERT INTO department (department_id, name, categories) VALUES (?, ?, ?)",
-                               [.text(d.departmentID), .text(d.name), .text(d.categories.joined(separator: ";"))])
-                }
-            }
-            if let incidents {
-                for i in incidents {
-                    try db.run("""
-                        INSERT OR REPLACE INTO incident_history (incident_id, reported_at, category, lon, lat, status, description)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, [.text(i.incidentID), .text(IncidentTime.string(i.reportedAt)), .text(i.category),
-                              .real(i.location.x), .real(i.location.y), .text(i.state.rawValue), .text(i.description)])
-                }
-            }
-            return version
-        }
+        let fields = reader.fields
+        var batch = CountyImportBatch(source: source, note: options.note, grids: grids.map { $0.grid(fields) })
+        batch.towns = towns?.map { $0.town() }
+        batch.villages = villages?.map { $0.village(fields) }
+        batch.buildings = buildings?.map { $0.building(fields) }
+        batch.households = households
+        batch.staff = staff
+        batch.departments = departments
+        batch.incidents = incidents
+        summary.versionID = try store.write(batch)
         return summary
-    }
-}
-
-/// Turns a polygon into the stored columns: WKB, bounding box and geodesic area in square metres.
-struct GeometryRowWriter {
-    let context: GEOSContext
-
-    func row(_ geometry: Geometry) throws -> [SQLiteValue] {
-        let wkb = try GEOSGeometry(geometry, context: context).wkb()
-        let box = geometry.boundingBox ?? BoundingBox(minX: 0, minY: 0, maxX: 0, maxY: 0)
-        return [.blob(wkb), .real(box.minX), .real(box.minY), .real(box.maxX), .real(box.maxY),
-                .real(Geodesic.area(of: geometry))]
     }
 }

@@ -29,7 +29,7 @@ public struct PlanningCounty: Sendable {
     }
 
     /// Reads a boundary version (default: the newest) and the people of a county database.
-    public init(store: CountyStore, version: Int? = nil) throws {
+    public init(store: any CountyStore, version: Int? = nil) throws {
         let v = try store.resolve(version)
         self.init(villages: try store.villages(version: v), grids: try store.grids(version: v),
                   buildings: try store.buildings(version: v), households: try store.households(),

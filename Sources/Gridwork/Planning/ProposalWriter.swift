@@ -176,7 +176,7 @@ public struct PlanApplier {
         self.note = note
     }
 
-    public func apply(to store: CountyStore, dryRun: Bool = false) throws -> ImportSummary {
+    public func apply(to store: any CountyStore, dryRun: Bool = false) throws -> ImportSummary {
         let grids = (proposalDirectory as NSString).appendingPathComponent("grids.geojson")
         let buildings = (proposalDirectory as NSString).appendingPathComponent("buildings.geojson")
         guard FileManager.default.fileExists(atPath: grids), FileManager.default.fileExists(atPath: buildings) else {

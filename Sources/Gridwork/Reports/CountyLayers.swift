@@ -58,7 +58,7 @@ public struct CountyFiles: Sendable {
 
 extension CountyLayers {
     /// Reads the layers of a boundary version (default: the newest) and all people and incidents from the database.
-    public static func load(store: CountyStore, version: Int? = nil) throws -> CountyLayers {
+    public static func load(store: any CountyStore, version: Int? = nil) throws -> CountyLayers {
         let towns = try store.towns(version: version)
         let villages = try store.villages(version: version)
         var layers = CountyLayers(towns: towns, villages: villages, grids: try store.grids(version: version),

@@ -1,8 +1,103 @@
 import Foundation
 import GeoJSON
-import GridGeometry
-import GridProjection
-import GridStore
+import GridPostgres
+
+/// The county database, whichever engine holds it: a SQLite file (`SQLiteCountyStore`, the default `--db`) or a
+/// PostgreSQL + PostGIS database holding many counties (`PostgresCountyStore`, `--db postgres://…`, one county
+/// selected by its 6-digit code). Domain code (geocoding, coverage, workload, export, planning, import) takes
+/// `any CountyStore` and does not know which engine it has; `CountyStores.open` picks the implementation from the
+/// `--db` value.
+///
+/// Reading: boundary versions and, for one version (the newest when nil), towns, villages, grids and buildings;
+/// people and incident history (not versioned); counts. Writing: `write(_:)` stores one county's import as one
+/// transaction: a new boundary version, layers not given carried over from the previous version, people replaced
+/// when given, incident history upserted. Either all of it is stored or nothing is.
+///
+/// Use one store from one thread or task at a time (both implementations own one connection and one GEOS context).
+public protocol CountyStore: AnyObject {
+    /// "SQLite" or "PostgreSQL" (messages, reports).
+    var engine: String { get }
+    /// The county this store reads and writes (administrative division code, e.g. 330182); nil for a SQLite file.
+    var countyCode: String? { get }
+
+    /// All boundary versions of the county, oldest first.
+    func versions() throws -> [BoundaryVersion]
+    /// The newest boundary version, or nil before the first import.
+    func currentVersionID() throws -> Int?
+    /// `version` checked to exist, or the newest one; a clear error when there is none.
+    func resolve(_ version: Int?) throws -> Int
+
+    func towns(version: Int?) throws -> [Town]
+    func villages(version: Int?) throws -> [Village]
+    func grids(version: Int?) throws -> [Grid]
+    func buildings(version: Int?) throws -> [Building]
+    func households() throws -> [Household]
+    func staff() throws -> [StaffMember]
+    func departments() throws -> [Department]
+    func incidentHistory() throws -> [IncidentRecord]
+    /// Counts for the current boundary version.
+    func counts() throws -> CountyCounts
+
+    /// Stores one county import in one transaction and returns the new boundary version's id.
+    func write(_ batch: CountyImportBatch) throws -> Int
+}
+
+extension CountyStore {
+    public func towns() throws -> [Town] { try towns(version: nil) }
+    public func villages() throws -> [Village] { try villages(version: nil) }
+    public func grids() throws -> [Grid] { try grids(version: nil) }
+    public func buildings() throws -> [Building] { try buildings(version: nil) }
+}
+
+/// One county's validated import, ready to store. A layer or table left nil is not replaced: boundary layers are
+/// carried over from the previous version, people and departments stay as they are.
+public struct CountyImportBatch: Sendable {
+    /// The files the boundaries came from (stored with the version).
+    public var source: String
+    public var note: String
+    public var towns: [Town]?
+    public var villages: [Village]?
+    public var grids: [Grid]
+    public var buildings: [Building]?
+    public var households: [Household]?
+    public var staff: [StaffMember]?
+    public var departments: [Department]?
+    /// Upserted by incident id (history is kept across imports).
+    public var incidents: [IncidentRecord]?
+
+    public init(source: String, note: String, grids: [Grid]) {
+        self.source = source
+        self.note = note
+        self.grids = grids
+    }
+}
+
+/// Administrative division codes (行政区划代码) of counties: six digits, e.g. 330182 (建德市), 320481 (溧阳市).
+public enum CountyCode {
+    /// `code` when it is six ASCII digits; otherwise a `StoreError` saying what is wrong and how to fix it.
+    public static func validated(_ code: String, option: String = "--county") throws -> String {
+        guard code.utf8.count == 6, code.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            throw StoreError("\(option) \(code.isEmpty ? "(empty)" : code) is not a county code: give the 6-digit "
+                             + "administrative division code, e.g. 330182 for 建德市 or 320481 for 溧阳市")
+        }
+        return code
+    }
+}
+
+/// Opening a county store from a `--db` value.
+public enum CountyStores {
+    /// A SQLite path opens `SQLiteCountyStore` (`county`, when given, is only checked to be 6 digits: the file is
+    /// one county). A `postgres:`/`postgresql:` URL opens `PostgresCountyStore` for `county`, which may be left out
+    /// while the database holds at most one county. `create`: a missing SQLite file, or the PostgreSQL schema, may
+    /// be created (import does; the reading commands do not).
+    public static func open(db: String, county: String? = nil, create: Bool = false) throws -> any CountyStore {
+        let code = try county.map { try CountyCode.validated($0) }
+        if PostgresLocation.isPostgres(db) {
+            return try PostgresCountyStore(location: try PostgresLocation(parsing: db), county: code, create: create)
+        }
+        return try SQLiteCountyStore(path: db, create: create)
+    }
+}
 
 /// One import of boundaries (a "generation", as MapIt calls it).
 public struct BoundaryVersion: Sendable, Hashable {
@@ -32,175 +127,6 @@ public struct CountyCounts: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The county database: a SQLite file holding boundary versions, people and incident history.
-///
-/// Owns one `SQLiteConnection` and one `GEOSContext` (to decode WKB): use it from one thread or task at a time.
-public final class CountyStore {
-    public let connection: SQLiteConnection
-    let geos: GEOSContext
-
-    /// Opens (creating when allowed) the database at `path`, checks its structure (`SQLiteConnection.checkStructure`:
-    /// a damaged file throws an `SQLITE_CORRUPT` error naming `PRAGMA integrity_check`) and brings its schema up to date.
-    public init(path: String, create: Bool = true) throws {
-        if !create && !FileManager.default.fileExists(atPath: path) {
-            throw StoreError("no database at \(path): run `gridwork import --db \(path) --grids ...` first")
-        }
-        connection = try SQLiteConnection(path: path, mode: create ? .create : .readWrite)
-        geos = GEOSContext()
-        // A damaged file is refused here, before anything reads half of it or writes into it (docs/reliability.md).
-        try connection.checkStructure()
-        _ = try Migrator(CountySchema.migrations).migrate(connection)
-    }
-
-    // MARK: Versions
-
-    /// All boundary versions, oldest first.
-    public func versions() throws -> [BoundaryVersion] {
-        try connection.query("SELECT version_id, imported_at, source, note FROM boundary_version ORDER BY version_id", [])
-            .map { row in
-                BoundaryVersion(versionID: row[0].intValue ?? 0, importedAt: row[1].stringValue ?? "",
-                                source: row[2].stringValue ?? "", note: row[3].stringValue ?? "")
-            }
-    }
-
-    /// The newest boundary version, or nil before the first import.
-    public func currentVersionID() throws -> Int? {
-        try connection.query("SELECT max(version_id) FROM boundary_version", []).first?[0].intValue
-    }
-
-    func resolve(_ version: Int?) throws -> Int {
-        if let version {
-            guard try connection.query("SELECT 1 FROM boundary_version WHERE version_id = ?", [.integer(Int64(version))])
-                .first != nil
-            else { throw StoreError("boundary version \(version) does not exist; `gridwork versions` lists them") }
-            return version
-        }
-        guard let current = try currentVersionID() else {
-            throw StoreError("the database has no grids yet: run `gridwork import --grids ...` first")
-        }
-        return current
-    }
-
-    // MARK: Reading layers
-
-    private func geometry(_ value: SQLiteValue, _ what: String) throws -> Geometry {
-        guard let wkb = value.blobValue else { throw StoreError("\(what) has no geometry") }
-        return try GEOSGeometry(wkb: wkb, context: geos).toGeometry()
-    }
-
-    public func towns(version: Int? = nil) throws -> [Town] {
-        let v = try resolve(version)
-        return try connection.query("SELECT town_id, name, geometry FROM town WHERE version_id = ? ORDER BY town_id",
-                                    [.integer(Int64(v))]).map { row in
-            let id = row[0].stringValue ?? ""
-            return Town(townID: id, name: row[1].stringValue ?? "", geometry: try geometry(row[2], "town \(id)"))
-        }
-    }
-
-    public func villages(version: Int? = nil) throws -> [Village] {
-        let v = try resolve(version)
-        return try connection.query(
-            "SELECT village_id, town_id, name, geometry FROM village WHERE version_id = ? ORDER BY village_id",
-            [.integer(Int64(v))]
-        ).map { row in
-            let id = row[0].stringValue ?? ""
-            return Village(villageID: id, townID: row[1].stringValue, name: row[2].stringValue ?? "",
-                           geometry: try geometry(row[3], "village \(id)"))
-        }
-    }
-
-    public func grids(version: Int? = nil) throws -> [Grid] {
-        let v = try resolve(version)
-        return try connection.query(
-            "SELECT grid_id, village_id, town_id, name, geometry, properties FROM grid WHERE version_id = ? ORDER BY grid_id",
-            [.integer(Int64(v))]
-        ).map { row in
-            let id = row[0].stringValue ?? ""
-            return Grid(gridID: id, villageID: row[1].stringValue, townID: row[2].stringValue,
-                        name: row[3].stringValue ?? "", geometry: try geometry(row[4], "grid \(id)"),
-                        extraProperties: row[5].stringValue ?? "{}")
-        }
-    }
-
-    public func buildings(version: Int? = nil) throws -> [Building] {
-        let v = try resolve(version)
-        return try connection.query(
-            "SELECT building_id, grid_id, village_id, kind, floors, geometry, address FROM building WHERE version_id = ? ORDER BY building_id",
-            [.integer(Int64(v))]
-        ).map { row in
-            let id = row[0].stringValue ?? ""
-            return Building(buildingID: id, gridID: row[1].stringValue, villageID: row[2].stringValue,
-                            kind: row[3].stringValue ?? "urban", floors: row[4].intValue, address: row[6].stringValue,
-                            geometry: try geometry(row[5], "building \(id)"))
-        }
-    }
-
-    public func households() throws -> [Household] {
-        try connection.query("SELECT household_id, building_id, address, lon, lat, residents FROM household ORDER BY household_id", [])
-            .map { row in
-                let location: Position? = if let lon = row[3].doubleValue, let lat = row[4].doubleValue {
-                    Position(lon, lat)
-                } else { nil }
-                return Household(householdID: row[0].stringValue ?? "", buildingID: row[1].stringValue,
-                                 address: row[2].stringValue ?? "", location: location, residents: row[5].intValue ?? 0)
-            }
-    }
-
-    public func staff() throws -> [StaffMember] {
-        try connection.query("SELECT staff_id, role, grid_id, building_id, name, phone, on_duty FROM staff ORDER BY staff_id", [])
-            .map { row in
-                StaffMember(staffID: row[0].stringValue ?? "",
-                            role: StaffRole(rawValue: row[1].stringValue ?? "") ?? .partTimeWorker,
-                            gridID: row[2].stringValue, buildingID: row[3].stringValue, name: row[4].stringValue ?? "",
-                            phone: row[5].stringValue ?? "", onDuty: (row[6].intValue ?? 1) != 0)
-            }
-    }
-
-    public func departments() throws -> [Department] {
-        try connection.query("SELECT department_id, name, categories FROM department ORDER BY department_id", []).map { row in
-            Department(departmentID: row[0].stringValue ?? "", name: row[1].stringValue ?? "",
-                       categories: (row[2].stringValue ?? "").split(separator: ";").map(String.init))
-        }
-    }
-
-    public func incidentHistory() throws -> [IncidentRecord] {
-        try connection.query(
-            "SELECT incident_id, reported_at, category, lon, lat, status, description FROM incident_history ORDER BY reported_at, incident_id",
-            []
-        ).map { (row: SQLiteRow) -> IncidentRecord in
-            // Rows imported before times and states were checked: an unreadable time is in no report window
-            // (distant past), an unknown status counts as open (as "anything but closed" did).
-            IncidentRecord(incidentID: row[0].stringValue ?? "",
-                           reportedAt: IncidentTime.parse(row[1].stringValue ?? "") ?? .distantPast,
-                           category: row[2].stringValue ?? "",
-                           location: Position(row[3].doubleValue ?? .nan, row[4].doubleValue ?? .nan),
-                           state: IncidentState(registerStatus: row[5].stringValue ?? "") ?? .reported,
-                           description: row[6].stringValue ?? "")
-        }
-    }
-
-    /// Counts for the current boundary version.
-    public func counts() throws -> CountyCounts {
-        var counts = CountyCounts()
-        counts.versionID = try currentVersionID()
-        func count(_ sql: String, _ params: [SQLiteValue] = []) throws -> Int {
-            try connection.query(sql, params).first?[0].intValue ?? 0
-        }
-        if let v = counts.versionID {
-            let p: [SQLiteValue] = [.integer(Int64(v))]
-            counts.towns = try count("SELECT count(*) FROM town WHERE version_id = ?", p)
-            counts.villages = try count("SELECT count(*) FROM village WHERE version_id = ?", p)
-            counts.grids = try count("SELECT count(*) FROM grid WHERE version_id = ?", p)
-            counts.buildings = try count("SELECT count(*) FROM building WHERE version_id = ?", p)
-        }
-        counts.households = try count("SELECT count(*) FROM household")
-        counts.residents = try count("SELECT coalesce(sum(residents), 0) FROM household")
-        counts.staff = try count("SELECT count(*) FROM staff")
-        counts.departments = try count("SELECT count(*) FROM department")
-        counts.incidents = try count("SELECT count(*) FROM incident_history")
-        return counts
-    }
-}
 
 /// A store-level error with the fix in its message.
 public struct StoreError: Error, Sendable, CustomStringConvertible {

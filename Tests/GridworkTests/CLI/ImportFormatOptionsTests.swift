@@ -47,6 +47,6 @@ import Testing
         let command = try #require(try GridworkCommand.parseAsRoot(
             ["import", "--db", scratch.db, "--grids", shp, "--encoding", "GBK"]) as? ImportCommand)
         try command.run()
-        try OGRImportTests.expectFixtureGrids(try CountyStore(path: scratch.db, create: false))
+        try OGRImportTests.expectFixtureGrids(try SQLiteCountyStore(path: scratch.db, create: false))
     }
 }

@@ -37,7 +37,7 @@ struct OGRExportTests {
         #expect(info.status == 0 && info.stdout.contains("Feature Count: \(count)"), "\(info.output)")
         #expect(!info.output.contains("Warning") && !info.output.contains("ERROR"), "\(info.output)")
 
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         // Every written geometry passes the import's GEOS validity check (strict reader: an invalid one is refused).
         _ = try CountyImporter(options: ImportOptions(grids: path)).run(into: store)
         let back = try store.grids()

@@ -146,7 +146,7 @@ import Testing
                 Issue.record("\(purpose): unexpected \(error)")
             }
         }
-        check(.import) { _ = try CountyImporter(options: ImportOptions(grids: grids)).run(into: CountyStore(path: scratch.db)) }
+        check(.import) { _ = try CountyImporter(options: ImportOptions(grids: grids)).run(into: SQLiteCountyStore(path: scratch.db)) }
         check(.report) { _ = try CountyLayers.load(files: CountyFiles(grids: grids)) }
         check(.geocoding) { _ = try LayerReader(purpose: .geocoding).read { $0.grids(grids, problems: &$1) } }
         let folder = scratch.path + "/county"

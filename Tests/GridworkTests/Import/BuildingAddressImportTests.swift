@@ -20,7 +20,7 @@ import Testing
             buildingFeature("B2", 119.303, 29.501, address: nil),
             buildingFeature("B3", 119.305, 29.501, address: ""),
         ]))
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         _ = try CountyImporter(options: options).run(into: store)
         #expect(try store.buildings().map(\.address) == ["样例县清埠街道云信社区湾昌路1号", nil, nil])
         // A new boundary version without a buildings layer carries the buildings over, addresses included.
@@ -34,7 +34,7 @@ import Testing
             let old = try SQLiteConnection(path: scratch.db)
             #expect(try Migrator(Array(CountySchema.migrations.prefix(1))).migrate(old) == [1])
         }
-        let store = try CountyStore(path: scratch.db, create: false)
+        let store = try SQLiteCountyStore(path: scratch.db, create: false)
         #expect(try store.connection.query("PRAGMA user_version", []).first?[0].intValue == CountySchema.migrations.last!.version)
         let columns = try store.connection.query("SELECT name FROM pragma_table_info('building')", []).map { $0[0].stringValue }
         #expect(columns.contains("address"))
@@ -59,7 +59,7 @@ extension BuildingAddressImportTests {
             H6,,湾昌路3号,119.3015,29.5015,2
 
             """)
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         let summary = try CountyImporter(options: options).run(into: store)
         let byID = Dictionary(uniqueKeysWithValues: try store.households().map { ($0.householdID, $0) })
         // Placed by address; a given building or location is never overridden; nothing is dropped.

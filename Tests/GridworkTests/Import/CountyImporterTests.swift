@@ -55,10 +55,10 @@ let villagesJSON = collection([
 
 @Suite struct CountyImporterTests {
     /// Imports the valid fixture and returns the store.
-    func importValid(_ scratch: Scratch) throws -> CountyStore {
+    func importValid(_ scratch: Scratch) throws -> SQLiteCountyStore {
         var options = ImportOptions(grids: scratch.write("grids.geojson", validGrids()))
         options.villages = scratch.write("villages.geojson", villagesJSON)
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         let summary = try CountyImporter(options: options).run(into: store)
         #expect(summary.versionID == 1)
         return store
@@ -130,7 +130,7 @@ let villagesJSON = collection([
         let open = feature("O", "{\"type\":\"Polygon\",\"coordinates\":[[[119.4,29.5],[119.41,29.5],[119.41,29.51],[119.4,29.51]]]}")
         var options = ImportOptions(grids: scratch.write("g.geojson", collection([bowtie, open])))
         options.makeValid = true
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         let summary = try CountyImporter(options: options).run(into: store)
         let repaired = summary.problems.filter { $0.severity == .repaired }
         #expect(repaired.count == 2)
@@ -177,7 +177,7 @@ let villagesJSON = collection([
         let square = feature("K", "{\"type\":\"Polygon\",\"coordinates\":[[[450000,3265000],[451000,3265000],[451000,3266000],[450000,3266000],[450000,3265000]]]}")
         var options = ImportOptions(grids: scratch.write("k.geojson", collection([square])))
         options.crs = "EPSG:4549"
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         _ = try CountyImporter(options: options).run(into: store)
         let box = try #require(try store.grids().first?.geometry.boundingBox)
         #expect(box.minX > 119.4 && box.maxX < 119.6 && box.minY > 29.4 && box.maxY < 29.6)
@@ -261,7 +261,7 @@ let villagesJSON = collection([
         let scratch = Scratch()
         var options = ImportOptions(grids: scratch.write("grids.geojson", validGrids()))
         options.dryRun = true
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         let summary = try CountyImporter(options: options).run(into: store)
         #expect(summary.counts["grids"] == 3)
         #expect(try store.versions().isEmpty)

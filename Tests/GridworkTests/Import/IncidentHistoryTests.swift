@@ -30,7 +30,7 @@ import Testing
             E1,2026-03-01T09:30:00+08:00,garbage,119.305,29.505,handling,bins full
             E2,2026-03-02T01:00:00Z,garbage,119.315,29.505,,old report
             """)
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         _ = try CountyImporter(options: options).run(into: store)
         let history = try store.incidentHistory()
         #expect(history.map(\.incidentID) == ["E1", "E2"])
@@ -46,7 +46,7 @@ import Testing
             E2,2026-03-41T09:30:00+08:00,garbage,119.305,29.505,reported,bad day
             E3,2026-03-01T09:30:00+08:00,garbage,119.305,29.505,lost,bad status
             """)
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         do {
             _ = try CountyImporter(options: options).run(into: store)
             Issue.record("the import was accepted")

@@ -18,7 +18,7 @@ import Testing
         let multi = "{\"type\":\"Feature\",\"id\":\"M\",\"properties\":{\"village_id\":\"V1\"},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":" +
             "[[[[119.32,29.50],[119.33,29.50],[119.33,29.51],[119.32,29.50]]],[[[119.35,29.50],[119.36,29.50],[119.36,29.51],[119.35,29.50]]]]}}"
         let path = scratch.write("grids.geojson", collection([holed, multi]))
-        let store = try CountyStore(path: scratch.db)
+        let store = try SQLiteCountyStore(path: scratch.db)
         _ = try CountyImporter(options: ImportOptions(grids: path)).run(into: store)
 
         let grids = try store.grids()
@@ -61,7 +61,7 @@ import Testing
         func importOnce(_ i: Int) throws {
             let db = scratch.path + "/leak-\(i).sqlite"
             do {
-                let store = try CountyStore(path: db)
+                let store = try SQLiteCountyStore(path: db)
                 var options = ImportOptions(grids: sample + "/grids.geojson")
                 options.villages = sample + "/villages.geojson"
                 options.buildings = sample + "/buildings.geojson"

@@ -169,7 +169,7 @@ struct ImperfectCountyPlanningTests {
         #expect(loose.isSubset(of: listed), "not inside their grid and not listed: \(loose.subtracting(listed).sorted())")
 
         // Apply: the database accepts what the import accepted, and nothing new is broken.
-        let store = try CountyStore(path: scratch.path + "/county.sqlite")
+        let store = try SQLiteCountyStore(path: scratch.path + "/county.sqlite")
         var options = ImportOptions(grids: fixture.folder + "/grids.geojson")
         options.towns = fixture.folder + "/towns.geojson"
         options.villages = fixture.folder + "/villages.geojson"

@@ -331,7 +331,7 @@ struct PlanningTests {
         options.households = tinySample + "/households.csv"
         options.staff = tinySample + "/staff.csv"
         options.incidents = tinySample + "/incidents.csv"
-        let store = try CountyStore(path: dbPath)
+        let store = try SQLiteCountyStore(path: dbPath)
         _ = try CountyImporter(options: options).run(into: store)
 
         let fromDB = try ParcelMap(county: PlanningCounty(store: store))

@@ -25,11 +25,16 @@ private struct Setup {
     let point: IntakeRequest.Location
 }
 
+/// The scratch directory, removed at exit.
+private nonisolated(unsafe) var scratch: String?
+
 private let setup: Setup = {
     let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
     let dir = base + "/gridwork-fuzz-dispatch-\(ProcessInfo.processInfo.processIdentifier)"
     try? FileManager.default.removeItem(atPath: dir)
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    scratch = dir
+    atexit { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
     let county = SampleCountyGenerator(preset: .tiny, seed: 20260101).generate()
     try! county.write(to: dir + "/sample")
     var options = ImportOptions(grids: dir + "/sample/grids.geojson")

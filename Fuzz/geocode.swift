@@ -19,6 +19,7 @@ private let directory: String = {
     let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
     let dir = base + "/gridwork-fuzz-geocode-\(ProcessInfo.processInfo.processIdentifier)"
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: directory) }
     return dir
 }()
 

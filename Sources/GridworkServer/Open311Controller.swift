@@ -140,29 +140,10 @@ struct Open311Controller<Context: RequestContext> {
                 form = multipart.fields
                 photos = multipart.files(named: ["media"]).map { PhotoUpload(data: $0.body, fileName: $0.fileName ?? "") }
             } else {
-                form = Self.parseForm(try await JSONInput.text(of: request, limit: limits.maxBodyBytes))
+                form = Open311Form.parse(try await JSONInput.text(of: request, limit: limits.maxBodyBytes))
             }
             let principal = try service.authenticate(token: form["api_key"] ?? request.apiToken)
-            guard let code = form["service_code"], !code.isEmpty else {
-                throw DispatchError(.invalidInput, "service_code is required; GET /open311/v2/services.json lists them")
-            }
-            // GeoReport v2: lat/long, or address_string when they are absent.
-            var location: IntakeRequest.Location? = nil
-            let latText = form["lat"] ?? "", longText = form["long"] ?? ""
-            if !latText.isEmpty || !longText.isEmpty {
-                guard let lat = Double(latText), let long = Double(longText) else {
-                    throw DispatchError(.invalidInput, "lat=\(latText) long=\(longText): both must be decimal degrees")
-                }
-                location = .init(x: long, y: lat, crs: form["crs"])
-            } else if (form["address_string"] ?? "").isEmpty {
-                throw DispatchError(.invalidInput, "give lat and long, or address_string")
-            }
-            let contact = [form["first_name"], form["last_name"], form["phone"], form["email"]]
-                .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            let intake = IntakeRequest(
-                category: code, description: form["description"] ?? "",
-                location: location, address: form["address_string"],
-                reporterContact: contact, idempotencyKey: request.idempotencyKeyHeader)
+            let intake = try Open311Form.intakeRequest(form: form, idempotencyKey: request.idempotencyKeyHeader)
             let (incident, created) = try service.intake(intake, by: principal, descriptionRequired: false, photos: photos)
             return try format.response(
                 [Created(serviceRequestId: String(incident.id),
@@ -278,9 +259,39 @@ struct Open311Controller<Context: RequestContext> {
         }
         return d
     }
+}
+
+/// The fields of an Open311 `POST requests` body, form-encoded or multipart (apart from HTTP, so they can be tested and
+/// fuzzed without a server).
+enum Open311Form {
+    /// The report of a `POST requests` form (form-encoded fields, or the fields of a multipart body): `service_code`,
+    /// `lat`/`long` (or `address_string` when they are absent), `crs`, `description` and the reporter's contact.
+    /// Refuses (`invalidInput`) a form without a service code, with coordinates that are not numbers, or with no place.
+    static func intakeRequest(form: [String: String], idempotencyKey: String?) throws -> IntakeRequest {
+        guard let code = form["service_code"], !code.isEmpty else {
+            throw DispatchError(.invalidInput, "service_code is required; GET /open311/v2/services.json lists them")
+        }
+        // GeoReport v2: lat/long, or address_string when they are absent.
+        var location: IntakeRequest.Location? = nil
+        let latText = form["lat"] ?? "", longText = form["long"] ?? ""
+        if !latText.isEmpty || !longText.isEmpty {
+            guard let lat = Double(latText), let long = Double(longText) else {
+                throw DispatchError(.invalidInput, "lat=\(latText) long=\(longText): both must be decimal degrees")
+            }
+            location = .init(x: long, y: lat, crs: form["crs"])
+        } else if (form["address_string"] ?? "").isEmpty {
+            throw DispatchError(.invalidInput, "give lat and long, or address_string")
+        }
+        let contact = [form["first_name"], form["last_name"], form["phone"], form["email"]]
+            .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        return IntakeRequest(
+            category: code, description: form["description"] ?? "",
+            location: location, address: form["address_string"],
+            reporterContact: contact, idempotencyKey: idempotencyKey)
+    }
 
     /// `application/x-www-form-urlencoded`: `+` is a space, `%XX` bytes; the first value of a repeated key wins.
-    static func parseForm(_ body: String) -> [String: String] {
+    static func parse(_ body: String) -> [String: String] {
         var form: [String: String] = [:]
         for pair in body.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -60,3 +60,52 @@ struct Open311Tests {
         }
     }
 }
+
+/// The form fields of `POST requests` (`Open311Form`), without a server: what the handler and the `dispatch` fuzz
+/// target both read.
+@Suite("Open311 form fields")
+struct Open311FormTests {
+    @Test("form decoding: + is a space, %XX bytes, the first of a repeated key wins, a bare key is empty")
+    func parse() {
+        let form = Open311Form.parse("description=bins+full%E4%BA%86&service_code=garbage&service_code=other&flag&=x&bad=%ZZ")
+        #expect(form["description"] == "bins full了")
+        #expect(form["service_code"] == "garbage")
+        #expect(form["flag"] == "")
+        #expect(form[""] == "x")
+        #expect(form["bad"] == "%ZZ", "an undecodable value is kept as sent")
+    }
+
+    @Test("lat and long become the location (x = long), the contact fields are joined")
+    func intake() throws {
+        let request = try Open311Form.intakeRequest(form: [
+            "service_code": "garbage", "lat": "29.48", "long": "119.33", "crs": "GCJ02", "description": "满了",
+            "first_name": "Li", "last_name": "", "phone": "139", "email": "a@b",
+        ], idempotencyKey: "k1")
+        #expect(request == IntakeRequest(category: "garbage", description: "满了",
+                                         location: .init(x: 119.33, y: 29.48, crs: "GCJ02"), address: nil,
+                                         reporterContact: "Li 139 a@b", idempotencyKey: "k1"))
+        let byAddress = try Open311Form.intakeRequest(form: ["service_code": "garbage", "address_string": "湾昌路1号"],
+                                                      idempotencyKey: nil)
+        #expect(byAddress.location == nil && byAddress.address == "湾昌路1号" && byAddress.description == "")
+    }
+
+    @Test("a form without a service code, with a coordinate that is not a number, or with no place is refused")
+    func refusals() {
+        func message(_ form: [String: String]) -> String? {
+            do {
+                _ = try Open311Form.intakeRequest(form: form, idempotencyKey: nil)
+                return nil
+            } catch let error as DispatchError {
+                #expect(error.kind == .invalidInput)
+                return error.message
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message(["lat": "29.48", "long": "119.33"])?.contains("service_code is required") == true)
+        #expect(message(["service_code": "", "lat": "29.48", "long": "119.33"])?.contains("service_code is required") == true)
+        #expect(message(["service_code": "garbage", "lat": "29.48"])?.contains("both must be decimal degrees") == true)
+        #expect(message(["service_code": "garbage", "lat": "north", "long": "119.33"])?.contains("lat=north") == true)
+        #expect(message(["service_code": "garbage", "address_string": ""])?.contains("give lat and long, or address_string") == true)
+    }
+}

@@ -167,8 +167,11 @@ struct PostgresStoreTests {
                               by: dispatcher)
         let seen = await Self.first(2, of: workerEvents)
         #expect(seen.count == 2, "the worker's page got \(seen)")
+        // The listener reads the committed row when a notice arrives, so a listener that lags (a loaded machine) may
+        // already see the dispatch in the row of the "created" notice: pages converge on the current state, which
+        // is what they show; the order of the notices is kept.
         if case .incident(let created)? = seen.first {
-            #expect(created.kind == .created && created.incident == incident)
+            #expect(created.kind == .created && created.incident.id == incident.id)
         } else {
             Issue.record("expected the new incident first, got \(seen)")
         }
@@ -180,8 +183,8 @@ struct PostgresStoreTests {
         }
         let handed = await Self.first(1, of: otherEvents)
         if case .incident(let arrived)? = handed.first {
-            #expect(arrived.incident.id == incident.id && arrived.action == "dispatch",
-                    "the other worker was not shown the report, only the dispatch that made it theirs")
+            #expect(arrived.incident.id == incident.id && arrived.incident.assigneeID == f.otherWorker,
+                    "the other worker is shown the incident as theirs")
         } else {
             Issue.record("expected the dispatched incident on the other worker's page, got \(handed)")
         }

@@ -17,7 +17,9 @@ public struct ParsedAddress: Sendable, Hashable {
     /// The administrative names above the town (`prov`, `city`, `district`), as a set: with one 市 a parser cannot
     /// tell a prefecture (杭州市) from a county-level city (建德市), so matchers compare these as one set.
     public var administrativeNames: Set<String> {
-        Set([parts[.prov], parts[.city], parts[.district]].compactMap { $0 })
+        var names: Set<String> = []
+        forEachAdministrativeName { names.insert($0) }
+        return names
     }
 
     /// Calls `body` with each administrative name (`prov`, `city`, `district`) that is set, without building a set.

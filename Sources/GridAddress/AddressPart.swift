@@ -91,9 +91,6 @@ public struct AddressParts: Sendable, Hashable, Sequence, ExpressibleByDictionar
         return true
     }
 
-    /// The parts that are set, in order.
-    public var keys: [AddressPart] { AddressPart.ordered.filter { values[$0.index] != nil } }
-
     public func makeIterator() -> some IteratorProtocol<(part: AddressPart, value: String)> {
         AddressPart.ordered.lazy.compactMap { part in self.values[part.index].map { (part: part, value: $0) } }.makeIterator()
     }

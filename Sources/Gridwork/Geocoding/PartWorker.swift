@@ -361,7 +361,7 @@ struct PartWorker {
     }
 
     private func text(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
-        CSVScanner.unquoted(b, r).trimmingCharacters(in: .whitespaces)
+        CSVScanner.unquoted(b, r).trimmingSpaces
     }
 
     /// Marks the last parsed row invalid.
@@ -380,7 +380,7 @@ struct PartWorker {
     /// Row k's address, unquoted and trimmed ("" without an address column).
     private func address(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) -> String {
         guard layout.address != nil else { return "" }
-        return CSVScanner.unquoted(b, Int(addressRange[2 * k])..<Int(addressRange[2 * k + 1])).trimmingSpaces
+        return text(b, Int(addressRange[2 * k])..<Int(addressRange[2 * k + 1]))
     }
 
     /// Projected or other EPSG coordinates to longitude/latitude; rows PROJ refuses become invalid.
